@@ -1,0 +1,188 @@
+package tracecore
+
+import (
+	"math"
+	"strconv"
+)
+
+// SVG output in svgtrace's canonical form (docs/svg.md): one svg element with
+// xmlns, width, height and viewBox="0 0 W H", holding one path whose d draws
+// every outline and hole. Coordinates are rounded to Options.Precision decimal
+// places once, in absolute terms, and written as differences of the rounded
+// values, so relative commands accumulate no error.
+
+const svgNS = "http://www.w3.org/2000/svg"
+
+// SVG returns the trace as a canonical SVG document.
+func (r *Result) SVG() []byte {
+	return r.AppendSVG(make([]byte, 0, 256+64*r.segmentCount()))
+}
+
+func (r *Result) segmentCount() int {
+	n := 0
+	for _, p := range r.Paths {
+		n += len(p.Segments)
+	}
+	return n
+}
+
+// AppendSVG appends the trace as a canonical SVG document to dst.
+func (r *Result) AppendSVG(dst []byte) []byte {
+	dst = append(dst, `<svg xmlns="`+svgNS+`" width="`...)
+	dst = strconv.AppendInt(dst, int64(r.Width), 10)
+	dst = append(dst, `" height="`...)
+	dst = strconv.AppendInt(dst, int64(r.Height), 10)
+	dst = append(dst, `" viewBox="0 0 `...)
+	dst = strconv.AppendInt(dst, int64(r.Width), 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(r.Height), 10)
+	dst = append(dst, `">`...)
+	if len(r.Paths) > 0 {
+		color, ok := parseHexColor(r.Options.Color)
+		if !ok {
+			color = "#000000"
+		}
+		dst = append(dst, `<path fill="`...)
+		dst = append(dst, color...)
+		dst = append(dst, `" d="`...)
+		dst = r.AppendPathData(dst)
+		dst = append(dst, `"/>`...)
+	}
+	return append(dst, `</svg>`...)
+}
+
+// AppendPathData appends the SVG path data (the d attribute) of every path of
+// the trace to dst, in compact relative form with Options.Precision decimals.
+func (r *Result) AppendPathData(dst []byte) []byte {
+	prec := min(max(r.Options.Precision, 0), maxPrecision)
+	w := pathWriter{buf: dst, prec: prec, scale: math.Pow10(prec)}
+	for i := range r.Paths {
+		w.path(&r.Paths[i], i == 0)
+	}
+	return w.buf
+}
+
+// pathWriter writes path data on a grid of 10^-prec pixels.
+type pathWriter struct {
+	buf    []byte
+	prec   int
+	scale  float64 // 10^prec, exact for prec ≤ 6
+	last   byte    // the last command letter written
+	number bool    // the last thing written was a number
+	dot    bool    // … and it contained a decimal point
+	cx, cy int64   // current point, in grid units
+}
+
+func (w *pathWriter) grid(v float64) int64 { return int64(math.Round(v * w.scale)) }
+
+func (w *pathWriter) path(p *Path, first bool) {
+	x, y := w.grid(p.Start.X), w.grid(p.Start.Y)
+	if first {
+		w.command('M')
+		w.num(x)
+		w.num(y)
+	} else {
+		w.command('m')
+		w.num(x - w.cx)
+		w.num(y - w.cy)
+	}
+	w.cx, w.cy = x, y
+	sx, sy := x, y
+	last := len(p.Segments) - 1
+	for k, s := range p.Segments {
+		switch s.Kind {
+		case Corner:
+			w.lineTo(w.grid(s.C2.X), w.grid(s.C2.Y))
+			if k < last { // the closing line is drawn by z
+				w.lineTo(w.grid(s.End.X), w.grid(s.End.Y))
+			}
+		default:
+			x1, y1 := w.grid(s.C1.X), w.grid(s.C1.Y)
+			x2, y2 := w.grid(s.C2.X), w.grid(s.C2.Y)
+			x3, y3 := w.grid(s.End.X), w.grid(s.End.Y)
+			w.command('c')
+			w.num(x1 - w.cx)
+			w.num(y1 - w.cy)
+			w.num(x2 - w.cx)
+			w.num(y2 - w.cy)
+			w.num(x3 - w.cx)
+			w.num(y3 - w.cy)
+			w.cx, w.cy = x3, y3
+		}
+	}
+	w.command('z')
+	w.cx, w.cy = sx, sy
+}
+
+// lineTo draws a straight line, as h or v when it is axis-parallel on the grid.
+func (w *pathWriter) lineTo(x, y int64) {
+	dx, dy := x-w.cx, y-w.cy
+	switch {
+	case dx == 0 && dy == 0:
+		return
+	case dy == 0:
+		w.command('h')
+		w.num(dx)
+	case dx == 0:
+		w.command('v')
+		w.num(dy)
+	default:
+		w.command('l')
+		w.num(dx)
+		w.num(dy)
+	}
+	w.cx, w.cy = x, y
+}
+
+// command writes a command letter unless it repeats the previous command,
+// which path data lets us leave implicit (except after a moveto, whose
+// repetitions would mean lineto, and after z, which takes no numbers).
+func (w *pathWriter) command(c byte) {
+	if c == w.last && c != 'm' && c != 'M' && c != 'z' {
+		return
+	}
+	w.buf = append(w.buf, c)
+	w.last, w.number, w.dot = c, false, false
+}
+
+// num writes v·10^-prec with no trailing zeros, no leading zero before the
+// decimal point, and a separator only where the number would otherwise run
+// into the previous one.
+func (w *pathWriter) num(v int64) {
+	neg := v < 0
+	u := uint64(v)
+	if neg {
+		u = uint64(-v)
+	}
+	var unit uint64 = 1
+	for range w.prec {
+		unit *= 10
+	}
+	ip, fp := u/unit, u%unit
+	// frac digits without trailing zeros
+	digits := w.prec
+	for digits > 0 && fp%10 == 0 {
+		fp /= 10
+		digits--
+	}
+	startsWithDot := ip == 0 && digits > 0
+	if w.number && !neg && !(startsWithDot && w.dot) {
+		w.buf = append(w.buf, ' ')
+	}
+	if neg {
+		w.buf = append(w.buf, '-')
+	}
+	if !startsWithDot {
+		w.buf = strconv.AppendUint(w.buf, ip, 10)
+	}
+	if digits > 0 {
+		w.buf = append(w.buf, '.')
+		var tmp [maxPrecision]byte
+		for i := digits - 1; i >= 0; i-- {
+			tmp[i] = byte('0' + fp%10)
+			fp /= 10
+		}
+		w.buf = append(w.buf, tmp[:digits]...)
+	}
+	w.number, w.dot = true, digits > 0
+}
