@@ -85,13 +85,3 @@ func TestFidelityAgainstPotrace(t *testing.T) {
 		}
 	}
 }
-
-func readPBMFile(t testing.TB, path string) *tracecore.Bitmap {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	bm, err := tracecore.ReadPBM(f, 0)
-	require.NoError(t, err)
-	return bm
-}

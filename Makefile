@@ -1,0 +1,71 @@
+# svgtrace — run `make help` for the targets.
+
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASM_PATH := $(GOROOT)/lib/wasm:$(PATH)
+BIN       := bin
+OUT       := out
+# Extra flags for go test, e.g. make test TESTFLAGS=-v
+TESTFLAGS ?=
+# How long each fuzz target runs under make fuzz.
+FUZZTIME  ?= 60s
+
+.DEFAULT_GOAL := help
+.PHONY: help run build test test-native test-fma test-wasm deps bench fuzz clean
+
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: build ## Trace the repo's test bitmaps into ./out and print a summary.
+	@mkdir -p $(OUT)
+	@start=$$(date +%s%N); n=0; in=0; outb=0; \
+	for f in tracecore/testdata/pbm/*.pbm; do \
+		name=$$(basename $$f .pbm); \
+		$(BIN)/svgtrace trace "$$f" -o "$(OUT)/$$name.svg" || exit 1; \
+		n=$$((n+1)); in=$$((in + $$(wc -c < "$$f"))); outb=$$((outb + $$(wc -c < "$(OUT)/$$name.svg"))); \
+		printf '  %-44s %8d B  ->  %-24s %9d B\n' "$$f" $$(wc -c < "$$f") "$(OUT)/$$name.svg" $$(wc -c < "$(OUT)/$$name.svg"); \
+	done; \
+	ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
+	echo "traced $$n bitmaps ($$in B) into $(OUT)/ ($$outb B of SVG) in $$ms ms"
+
+build: ## Build the svgtrace command into ./bin.
+	$(GO) build -o $(BIN)/svgtrace ./backend/cmd/svgtrace
+
+test: deps test-native test-fma test-wasm ## Run every test: native, FMA-enabled golden check, js/wasm under Node.
+
+test-native:
+	$(GO) vet ./...
+	SVGTRACE_REQUIRE_TOOLS=1 $(GO) test $(TESTFLAGS) ./...
+
+# The goldens again, built for x86-64-v3 where the compiler fuses
+# multiply-adds: the SVG must not change. Skipped on CPUs without FMA.
+test-fma:
+	@if [ "$$($(GO) env GOARCH)" = amd64 ] && grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then \
+		echo "GOAMD64=v3 $(GO) test -run Golden ./tracecore"; \
+		GOAMD64=v3 $(GO) test $(TESTFLAGS) -run Golden ./tracecore; \
+	else echo "test-fma: skipped (not an x86-64-v3 CPU)"; fi
+
+# tracecore compiled to js/wasm, run by Node: the same tests, the same goldens.
+test-wasm:
+	PATH="$(WASM_PATH)" GOOS=js GOARCH=wasm $(GO) test $(TESTFLAGS) ./tracecore/...
+
+deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs).
+	@missing=""; \
+	command -v potrace >/dev/null || missing="$$missing potrace"; \
+	command -v rsvg-convert >/dev/null || missing="$$missing librsvg2-bin"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing:$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+bench: deps ## Benchmark against potrace and wasm against native; writes docs/benchmarks.md.
+	$(GO) run ./backend/cmd/svgtrace-bench -o docs/benchmarks.md
+
+fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
+	$(GO) test -run '^$$' -fuzz '^FuzzReadPBM$$' -fuzztime $(FUZZTIME) ./tracecore
+	$(GO) test -run '^$$' -fuzz '^FuzzTrace$$' -fuzztime $(FUZZTIME) ./tracecore
+
+clean: ## Remove build output.
+	rm -rf $(BIN) $(OUT)
