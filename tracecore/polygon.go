@@ -3,7 +3,6 @@ package tracecore
 import (
 	"errors"
 	"math"
-	"math/bits"
 )
 
 // The optimal polygon (Selinger §2.2): for each path, the polygon with the
@@ -19,6 +18,7 @@ type prefixSum struct {
 
 type polygonScratch struct {
 	sums   []prefixSum // sums[k]: over points 0 … k-1
+	steps  []ivec      // steps[k]: the unit step from point k to point k+1
 	next   []int       // next[k]: the next corner after point k, as a linear index
 	lon    []int       // lon[k]: the farthest point v_k … v_lon[k] is straight to (linear)
 	clip   []int       // clip[i]: the farthest polygon vertex an edge from i may reach
@@ -123,24 +123,28 @@ func rel(pts []lattice, k, i int) ivec {
 // makes lon monotone.
 func (s *polygonScratch) computeLon(pts []lattice) {
 	n := len(pts)
+	s.steps = grow(s.steps, n)
 	s.next = grow(s.next, n)
 	s.lon = grow(s.lon, n)
+	for k := range n {
+		s.steps[k] = step(pts, k)
+	}
 	// next corners: a corner is a point where the step changes direction.
 	first := -1
 	for k := 0; k < n && first < 0; k++ {
-		if step(pts, k+n-1) != step(pts, k) {
+		if s.steps[(k+n-1)%n] != s.steps[k] {
 			first = k
 		}
 	}
 	nxt := first + n
 	for k := n - 1; k >= 0; k-- {
 		s.next[k] = nxt
-		if step(pts, k+n-1) != step(pts, k) {
+		if s.steps[(k+n-1)%n] != s.steps[k] {
 			nxt = k
 		}
 	}
 	for i := 0; i < n; i++ {
-		s.lon[i] = pivot(pts, s.next, i)
+		s.lon[i] = pivot(pts, s.steps, s.next, i)
 	}
 	if s.pivots != nil {
 		s.pivots = append(s.pivots[:0], s.lon...)
@@ -158,9 +162,13 @@ func (s *polygonScratch) computeLon(pts []lattice) {
 	}
 }
 
+// allDirs is the union of dirBit over the four unit steps.
+const allDirs = 1<<0 | 1<<1 | 1<<3 | 1<<4
+
 // pivot walks from point i corner to corner, keeping the cone of directions a
 // line from v_i may take to pass within a pixel (in each coordinate) of every
 // point so far, and returns the last point the walk reaches (a linear index).
+// steps[k] is the step from point k to k+1, next[k] the first corner after k.
 //
 // Along a run between two corners the points lie on a segment, so the squares
 // around its inner points constrain nothing that the squares around its two
@@ -168,17 +176,17 @@ func (s *polygonScratch) computeLon(pts []lattice) {
 // stood at the run's first corner can stop the walk inside a run. The first
 // point where it does is found by division. TestPivotsMatchPointByPoint checks
 // this against the point-by-point walk the paper describes.
-func pivot(pts []lattice, next []int, i int) int {
+func pivot(pts []lattice, steps []ivec, next []int, i int) int {
 	n := len(pts)
-	dirs := dirBit(step(pts, i))
+	origin := pts[i]
+	dirs := dirBit(steps[i])
 	var c0, c1 ivec
 	narrowed := false
-	k := i
+	k, km := i, i // k linear, km = k mod n
 	for {
-		kn := next[k%n] + (k - k%n) // the next corner after k, linear
-		length := kn - k
-		p := rel(pts, k, i)
-		u := step(pts, k)
+		length := next[km] - km
+		u := steps[km]
+		p := ivec{int(pts[km].X - origin.X), int(pts[km].Y - origin.Y)}
 		if narrowed {
 			tmax := length
 			if b := icross(c0, u); b < 0 {
@@ -205,36 +213,47 @@ func pivot(pts []lattice, next []int, i int) int {
 				}
 			}
 		}
-		dirs |= dirBit(step(pts, kn))
-		if bits.OnesCount(dirs) == 4 {
-			return kn
+		k += length
+		if km += length; km >= n {
+			km -= n
 		}
-		k = kn
+		if dirs |= dirBit(steps[km]); dirs == allDirs {
+			return k
+		}
 	}
 }
 
 // squareExtremes returns the corners of the square q + [-1, 1]² that are most
 // clockwise (cw: every corner c has cross(cw, c) ≥ 0) and most
 // counter-clockwise (ccw: cross(ccw, c) ≤ 0) as seen from the origin, which
-// lies outside the square.
+// lies outside the square (|q.x| ≥ 2 or |q.y| ≥ 2).
+//
+// Moving a point by o turns its direction by cross(q, o)/|q|², so the extreme
+// corners take o = ±(sign q.y, -sign q.x). When q is on an axis one of those
+// is zero, and then the nearer corner on that side is the extreme one (for
+// q = (x, 0), x > 0: o.x = -1 for both). squareExtremesLoop in the tests
+// checks every corner against every other.
 func squareExtremes(q ivec) (cw, ccw ivec) {
-	corners := [4]ivec{{q.x - 1, q.y - 1}, {q.x + 1, q.y - 1}, {q.x - 1, q.y + 1}, {q.x + 1, q.y + 1}}
-	cwFound, ccwFound := false, false
-	for _, a := range corners {
-		allCCW, allCW := true, true
-		for _, b := range corners {
-			c := icross(a, b)
-			allCCW = allCCW && c >= 0
-			allCW = allCW && c <= 0
-		}
-		if allCCW && !cwFound {
-			cw, cwFound = a, true
-		}
-		if allCW && !ccwFound {
-			ccw, ccwFound = a, true
-		}
+	sx, sy := isign(q.x), isign(q.y)
+	cwx, ccwx := sy, -sy
+	if sy == 0 {
+		cwx, ccwx = -sx, -sx
 	}
-	return cw, ccw
+	cwy, ccwy := -sx, sx
+	if sx == 0 {
+		cwy, ccwy = -sy, -sy
+	}
+	return ivec{q.x + cwx, q.y + cwy}, ivec{q.x + ccwx, q.y + ccwy}
+}
+
+func isign(v int) int {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
 }
 
 var errPolygon = errors.New("tracecore: internal error: no polygon closes the path")
