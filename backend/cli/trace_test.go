@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/svgtrace/svgtrace/tracecore"
+)
+
+const pbmDir = "../../tracecore/testdata/pbm"
+
+// run runs the command in-process and returns its status and output.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// expectSVG traces a PBM file with tracecore directly, as the command should.
+func expectSVG(t *testing.T, path string, set func(*tracecore.Options)) string {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	bm, err := tracecore.ReadPBM(f, 0)
+	require.NoError(t, err)
+	o := tracecore.DefaultOptions()
+	set(&o)
+	res, err := tracecore.Trace(context.Background(), bm, o)
+	require.NoError(t, err)
+	return string(res.SVG()) + "\n"
+}
+
+// copyInputs copies test bitmaps into a temporary folder.
+func copyInputs(t *testing.T, names ...string) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(pbmDir, n))
+		require.NoError(t, err)
+		p := filepath.Join(dir, n)
+		require.NoError(t, os.WriteFile(p, data, 0o644))
+		paths = append(paths, p)
+	}
+	return dir, paths
+}
+
+func TestTrace(t *testing.T) {
+	fruits := filepath.Join(pbmDir, "fruits_400.pbm")
+
+	t.Run("OneInputToStdout", func(t *testing.T) {
+		code, out, errOut := run(t, "", "trace", fruits)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Equal(t, expectSVG(t, fruits, func(*tracecore.Options) {}), out)
+		assert.Empty(t, errOut)
+	})
+
+	t.Run("PotraceFlagsMapOntoOptions", func(t *testing.T) {
+		cases := []struct {
+			args []string
+			set  func(*tracecore.Options)
+		}{
+			{[]string{"-t", "5"}, func(o *tracecore.Options) { o.TurdSize = 5 }},
+			{[]string{"-t5"}, func(o *tracecore.Options) { o.TurdSize = 5 }},
+			{[]string{"--turdsize=5"}, func(o *tracecore.Options) { o.TurdSize = 5 }},
+			{[]string{"--turdsize", "5"}, func(o *tracecore.Options) { o.TurdSize = 5 }},
+			{[]string{"-a", "0", "-n"}, func(o *tracecore.Options) { o.AlphaMax, o.OptiCurve = 0, false }},
+			{[]string{"-z", "black"}, func(o *tracecore.Options) { o.TurnPolicy = tracecore.TurnBlack }},
+			{[]string{"--turnpolicy=Majority"}, func(o *tracecore.Options) { o.TurnPolicy = tracecore.TurnMajority }},
+			{[]string{"-O", "0.5"}, func(o *tracecore.Options) { o.OptTolerance = 0.5 }},
+			{[]string{"-ni"}, func(o *tracecore.Options) { o.OptiCurve, o.Invert = false, true }},
+			{[]string{"-i"}, func(o *tracecore.Options) { o.Invert = true }},
+			{[]string{"-C", "#FF0000", "--precision", "2"}, func(o *tracecore.Options) { o.Color, o.Precision = "#ff0000", 2 }},
+			{[]string{"-s", "-b", "svg", "-k", "0.3"}, func(o *tracecore.Options) { o.Threshold = 0.3 }},
+		}
+		for _, c := range cases {
+			t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+				want := expectSVG(t, fruits, c.set)
+				// Flags before the file and after it mean the same.
+				for _, args := range [][]string{append(append([]string{"trace"}, c.args...), fruits), append([]string{"trace", fruits}, c.args...)} {
+					code, out, errOut := run(t, "", args...)
+					require.Equal(t, exitOK, code, errOut)
+					assert.Equal(t, want, out)
+				}
+			})
+		}
+	})
+
+	t.Run("OutputFile", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "x.svg")
+		code, stdout, errOut := run(t, "", "trace", "-o", out, fruits)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Empty(t, stdout)
+		got, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, expectSVG(t, fruits, func(*tracecore.Options) {}), string(got))
+	})
+
+	t.Run("SeveralInputsBesideEach", func(t *testing.T) {
+		dir, paths := copyInputs(t, "fruits_400.pbm", "picos_400.pbm")
+		code, stdout, errOut := run(t, "", append([]string{"trace", "-t", "10"}, paths...)...)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Empty(t, stdout)
+		for _, p := range paths {
+			got, err := os.ReadFile(strings.TrimSuffix(p, ".pbm") + ".svg")
+			require.NoError(t, err)
+			assert.Equal(t, expectSVG(t, p, func(o *tracecore.Options) { o.TurdSize = 10 }), string(got))
+		}
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Len(t, entries, 4, "no temporary files are left behind")
+	})
+
+	t.Run("Stdin", func(t *testing.T) {
+		data, err := os.ReadFile(fruits)
+		require.NoError(t, err)
+		code, out, errOut := run(t, string(data), "trace", "-")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Equal(t, expectSVG(t, fruits, func(*tracecore.Options) {}), out)
+	})
+
+	t.Run("BadFileReportedOthersWritten", func(t *testing.T) {
+		dir, paths := copyInputs(t, "fruits_400.pbm")
+		notPBM := filepath.Join(dir, "photo.pbm")
+		require.NoError(t, os.WriteFile(notPBM, []byte("\x89PNG\r\n\x1a\nnot really"), 0o644))
+		truncated := filepath.Join(dir, "short.pbm")
+		require.NoError(t, os.WriteFile(truncated, []byte("P4\n64 64\n\x00\x00"), 0o644))
+		missing := filepath.Join(dir, "missing.pbm")
+		code, _, errOut := run(t, "", "trace", notPBM, paths[0], truncated, missing)
+		assert.Equal(t, exitFail, code)
+		assert.Contains(t, errOut, notPBM+": tracecore: unsupported image")
+		assert.Contains(t, errOut, truncated+": tracecore: corrupt image: pbm: raster ends in row 0 of 64")
+		assert.Contains(t, errOut, missing+": open")
+		assert.FileExists(t, strings.TrimSuffix(paths[0], ".pbm")+".svg")
+		for _, p := range []string{notPBM, truncated, missing} {
+			assert.NoFileExists(t, strings.TrimSuffix(p, ".pbm")+".svg", "a failed input writes nothing")
+		}
+	})
+
+	t.Run("TooLarge", func(t *testing.T) {
+		code, _, errOut := run(t, "P4\n50000 50000\n", "trace", "-")
+		assert.Equal(t, exitFail, code)
+		assert.Contains(t, errOut, "<stdin>: pbm: tracecore: image too large: 50000×50000 pixels is over the limit of 50000000")
+		code, _, errOut = run(t, "", "trace", "--max-pixels", "1000", fruits)
+		assert.Equal(t, exitFail, code)
+		assert.Contains(t, errOut, "image too large")
+	})
+
+	t.Run("UsageErrors", func(t *testing.T) {
+		cases := map[string][]string{
+			"unknown flag -x":                  {"trace", "-x", fruits},
+			"unknown flag --bogus":             {"trace", "--bogus", fruits},
+			"no input files":                   {"trace"},
+			"flag -t needs N":                  {"trace", fruits, "-t"},
+			`-t: "many" is not an integer`:     {"trace", "-t", "many", fruits},
+			"-o takes one input":               {"trace", "-o", "x.svg", fruits, fruits},
+			"turnpolicy \"sideways\" is not":   {"trace", "-z", "sideways", fruits},
+			"alphamax -1 is outside":           {"trace", "-a", "-1", fruits},
+			"--longcurve takes no value":       {"trace", "--longcurve=1", fruits},
+			"backend \"pdf\" is not supported": {"trace", "-b", "pdf", fruits},
+		}
+		for want, args := range cases {
+			code, out, errOut := run(t, "", args...)
+			assert.Equal(t, exitUsage, code, "%v", args)
+			assert.Empty(t, out)
+			assert.Contains(t, errOut, want, "%v", args)
+		}
+	})
+
+	t.Run("HelpAndVersion", func(t *testing.T) {
+		code, out, _ := run(t, "", "help", "trace")
+		assert.Equal(t, exitOK, code)
+		for _, f := range []string{"--turdsize", "--turnpolicy", "--alphamax", "--longcurve", "--opttolerance", "--blacklevel", "--invert", "--output"} {
+			assert.Contains(t, out, f)
+		}
+		code, out, _ = run(t, "", "version")
+		assert.Equal(t, exitOK, code)
+		assert.True(t, strings.HasPrefix(out, "svgtrace "), out)
+		code, _, errOut := run(t, "", "frobnicate")
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, errOut, `unknown command "frobnicate"`)
+	})
+}
+
+// TestBinary runs the built command once end to end: the exit status and
+// streams of a real process, the way potrace users call it.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "svgtrace")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", bin, "../cmd/svgtrace")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	dir, paths := copyInputs(t, "opencv-logo_400.pbm", "building_400.pbm")
+	cmd := exec.Command(bin, "trace", "-s", paths[0], paths[1], "-t", "100")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	require.NoError(t, err, stderr.String())
+	assert.Empty(t, stdout)
+	for _, p := range paths {
+		got, err := os.ReadFile(strings.TrimSuffix(p, ".pbm") + ".svg")
+		require.NoError(t, err)
+		assert.Equal(t, expectSVG(t, p, func(o *tracecore.Options) { o.TurdSize = 100 }), string(got))
+	}
+
+	cmd = exec.Command(bin, "trace", filepath.Join(dir, "nope.pbm"))
+	err = cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, exitFail, exit.ExitCode())
+}
