@@ -60,7 +60,7 @@ func (t *Tracer) decompose(bm *Bitmap, opts *Options) error {
 			} else {
 				t.pts = t.pts[:start]
 			}
-			if err := t.advance(len(t.pts) - start); err != nil {
+			if err := t.spend(len(t.pts) - start + 1); err != nil {
 				return err
 			}
 			// Pixels left of x in this row are still white (see TRACING.md §1.5),

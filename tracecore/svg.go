@@ -55,7 +55,7 @@ func (r *Result) AppendSVG(dst []byte) []byte {
 // the trace to dst, in compact relative form with Options.Precision decimals.
 func (r *Result) AppendPathData(dst []byte) []byte {
 	prec := min(max(r.Options.Precision, 0), maxPrecision)
-	w := pathWriter{buf: dst, prec: prec, scale: math.Pow10(prec)}
+	w := pathWriter{buf: dst, prec: prec, scale: math.Pow10(prec), unit: uint64(math.Pow10(prec))}
 	for i := range r.Paths {
 		w.path(&r.Paths[i], i == 0)
 	}
@@ -67,6 +67,7 @@ type pathWriter struct {
 	buf    []byte
 	prec   int
 	scale  float64 // 10^prec, exact for prec ≤ 6
+	unit   uint64  // 10^prec
 	last   byte    // the last command letter written
 	number bool    // the last thing written was a number
 	dot    bool    // … and it contained a decimal point
@@ -154,11 +155,7 @@ func (w *pathWriter) num(v int64) {
 	if neg {
 		u = uint64(-v)
 	}
-	var unit uint64 = 1
-	for range w.prec {
-		unit *= 10
-	}
-	ip, fp := u/unit, u%unit
+	ip, fp := u/w.unit, u%w.unit
 	// frac digits without trailing zeros
 	digits := w.prec
 	for digits > 0 && fp%10 == 0 {

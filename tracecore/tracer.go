@@ -49,11 +49,12 @@ type Tracer struct {
 	polygon polygonScratch
 	opt     optimizeScratch
 
-	// work accounting for cancellation checks and progress
+	// accounting for cancellation checks and progress
 	ctx       context.Context
 	stage     Stage
-	done      int
+	done      int // units of the stage complete, of total
 	total     int
+	spent     int // units of work done, paced by nextCheck
 	nextCheck int
 }
 
@@ -103,7 +104,7 @@ func (t *Tracer) Trace(ctx context.Context, bm *Bitmap, opts Options) (*Result, 
 
 // begin starts accounting for a stage of total units of work.
 func (t *Tracer) begin(stage Stage, total int) error {
-	t.stage, t.done, t.total, t.nextCheck = stage, 0, total, checkEvery
+	t.stage, t.done, t.total, t.spent, t.nextCheck = stage, 0, total, 0, checkEvery
 	if err := t.ctx.Err(); err != nil {
 		return err
 	}
@@ -113,14 +114,21 @@ func (t *Tracer) begin(stage Stage, total int) error {
 	return nil
 }
 
-// advance records n more units of work done; every checkEvery units it checks
-// the context and reports progress.
+// advance records n more units of the stage complete.
 func (t *Tracer) advance(n int) error {
 	t.done += n
-	if t.done < t.nextCheck {
+	return t.spend(n)
+}
+
+// spend records n units of work that do not count towards the stage's
+// fraction (such as the points of a path walked while scanning one row).
+// Every checkEvery units it checks the context and reports progress.
+func (t *Tracer) spend(n int) error {
+	t.spent += n
+	if t.spent < t.nextCheck {
 		return nil
 	}
-	t.nextCheck = t.done + checkEvery
+	t.nextCheck = t.spent + checkEvery
 	if err := t.ctx.Err(); err != nil {
 		return err
 	}
