@@ -17,20 +17,27 @@ type prefixSum struct {
 }
 
 type polygonScratch struct {
+	// Per-point arrays are the largest scratch of a trace (the longest path of
+	// an 8 MP photo has some 60 000 points), so indices are int32: MaxPixels
+	// keeps a path's length far below 2³¹.
 	sums   []prefixSum // sums[k]: over points 0 … k-1
-	steps  []ivec      // steps[k]: the unit step from point k to point k+1
-	next   []int       // next[k]: the next corner after point k, as a linear index
-	lon    []int       // lon[k]: the farthest point v_k … v_lon[k] is straight to (linear)
-	clip   []int       // clip[i]: the farthest polygon vertex an edge from i may reach
-	clip1  []int       // clip1[j]: the first i with clip[i] ≥ j
+	steps  []step8     // steps[k]: the unit step from point k to point k+1
+	next   []int32     // next[k]: the next corner after point k, as a linear index
+	lon    []int32     // lon[k]: the farthest point v_k … v_lon[k] is straight to (linear); then clip
+	clip1  []int32     // clip1[j]: the first i with clip[i] ≥ j
 	seg0   []int       // greedy forward vertex positions
 	seg1   []int       // greedy backward vertex positions
 	pen    []float64   // least penalty of a polygon prefix ending at position j
-	prev   []int       // the vertex before j on that prefix
+	prev   []int32     // the vertex before j on that prefix
 	poly   []int       // the chosen polygon's vertex positions
 	lines  []edgeLine  // per polygon edge, the fitted line
-	pivots []int       // test hook: pivots before monotone sweeps
+	pivots []int32     // test hook: pivots before monotone sweeps, when non-nil
 }
+
+// A step8 is a unit step between lattice points.
+type step8 struct{ x, y int8 }
+
+func (d step8) vec() ivec { return ivec{int(d.x), int(d.y)} }
 
 // polygons computes the optimal polygon of every path and adjusts its vertices,
 // appending them to t.verts and recording their place in t.paths.
@@ -102,13 +109,13 @@ type ivec struct{ x, y int }
 func icross(a, b ivec) int { return a.x*b.y - a.y*b.x }
 
 // dirBit gives each of the four unit steps its own bit.
-func dirBit(d ivec) uint { return 1 << uint(d.x+2*d.y+2) }
+func dirBit(d step8) uint { return 1 << uint(d.x+2*d.y+2) }
 
 // step returns the unit step from point k to point k+1 (cyclically).
-func step(pts []lattice, k int) ivec {
+func step(pts []lattice, k int) step8 {
 	n := len(pts)
 	a, b := pts[k%n], pts[(k+1)%n]
-	return ivec{int(b.X - a.X), int(b.Y - a.Y)}
+	return step8{int8(b.X - a.X), int8(b.Y - a.Y)}
 }
 
 // rel returns point k (a linear index, taken mod n) relative to point i.
@@ -136,15 +143,15 @@ func (s *polygonScratch) computeLon(pts []lattice) {
 			first = k
 		}
 	}
-	nxt := first + n
+	nxt := int32(first + n)
 	for k := n - 1; k >= 0; k-- {
 		s.next[k] = nxt
 		if s.steps[(k+n-1)%n] != s.steps[k] {
-			nxt = k
+			nxt = int32(k)
 		}
 	}
 	for i := 0; i < n; i++ {
-		s.lon[i] = pivot(pts, s.steps, s.next, i)
+		s.lon[i] = int32(pivot(pts, s.steps, s.next, i))
 	}
 	if s.pivots != nil {
 		s.pivots = append(s.pivots[:0], s.lon...)
@@ -155,7 +162,7 @@ func (s *polygonScratch) computeLon(pts []lattice) {
 		for i := n - 1; i >= 0; i-- {
 			nx := s.lon[(i+1)%n]
 			if i+1 == n {
-				nx += n
+				nx += int32(n)
 			}
 			s.lon[i] = min(s.lon[i], nx)
 		}
@@ -176,7 +183,7 @@ const allDirs = 1<<0 | 1<<1 | 1<<3 | 1<<4
 // stood at the run's first corner can stop the walk inside a run. The first
 // point where it does is found by division. TestPivotsMatchPointByPoint checks
 // this against the point-by-point walk the paper describes.
-func pivot(pts []lattice, steps []ivec, next []int, i int) int {
+func pivot(pts []lattice, steps []step8, next []int32, i int) int {
 	n := len(pts)
 	origin := pts[i]
 	dirs := dirBit(steps[i])
@@ -184,8 +191,8 @@ func pivot(pts []lattice, steps []ivec, next []int, i int) int {
 	narrowed := false
 	k, km := i, i // k linear, km = k mod n
 	for {
-		length := next[km] - km
-		u := steps[km]
+		length := int(next[km]) - km
+		u := steps[km].vec()
 		p := ivec{int(pts[km].X - origin.X), int(pts[km].Y - origin.Y)}
 		if narrowed {
 			tmax := length
@@ -261,33 +268,30 @@ var errPolygon = errors.New("tracecore: internal error: no polygon closes the pa
 // optimalPolygon chooses the polygon's vertices (positions 0 … n, position n
 // being point 0 again) into s.poly: the fewest edges, then the least penalty.
 func (s *polygonScratch) optimalPolygon(n int) error {
-	s.clip = grow(s.clip, n)
-	s.clip1 = grow(s.clip1, n+1)
-	for i := 0; i < n; i++ {
-		var c int
-		if i == 0 {
-			c = s.lon[n-1] - n - 1
-		} else {
-			c = s.lon[i-1] - 1
-		}
-		s.clip[i] = min(c, n)
+	// clip[i] = lon[i-1] - 1, computed in place over lon from the top down.
+	clip := s.lon
+	last := int(s.lon[n-1]) - n - 1
+	for i := n - 1; i >= 1; i-- {
+		clip[i] = int32(min(int(s.lon[i-1])-1, n))
 	}
+	clip[0] = int32(min(last, n))
+	s.clip1 = grow(s.clip1, n+1)
 	// clip never decreases, so the i with clip[i] ≥ j start at clip1[j].
 	i := 0
 	s.clip1[0] = 0
 	for j := 1; j <= n; j++ {
-		for i < n && s.clip[i] < j {
+		for i < n && int(clip[i]) < j {
 			i++
 		}
 		if i >= j {
 			return errPolygon
 		}
-		s.clip1[j] = i
+		s.clip1[j] = int32(i)
 	}
 	// Greedy walks bound where the t-th vertex of a shortest polygon can be.
 	s.seg0 = append(s.seg0[:0], 0)
 	for j := 0; j < n; {
-		nj := s.clip[j]
+		nj := int(clip[j])
 		if nj <= j {
 			return errPolygon
 		}
@@ -298,7 +302,7 @@ func (s *polygonScratch) optimalPolygon(n int) error {
 	s.seg1 = grow(s.seg1, m+1)
 	s.seg1[m] = n
 	for t := m - 1; t >= 0; t-- {
-		s.seg1[t] = s.clip1[s.seg1[t+1]]
+		s.seg1[t] = int(s.clip1[s.seg1[t+1]])
 	}
 	// Dynamic programming, one edge count at a time.
 	s.pen = grow(s.pen, n+1)
@@ -307,7 +311,7 @@ func (s *polygonScratch) optimalPolygon(n int) error {
 	for t := 1; t <= m; t++ {
 		for j := s.seg1[t]; j <= s.seg0[t]; j++ {
 			best, bestI := math.Inf(1), -1
-			lo := max(s.clip1[j], s.seg1[t-1])
+			lo := max(int(s.clip1[j]), s.seg1[t-1])
 			for i := min(j-1, s.seg0[t-1]); i >= lo; i-- {
 				c := s.pen[i] + s.penalty(i, j, n)
 				if c < best {
@@ -317,12 +321,12 @@ func (s *polygonScratch) optimalPolygon(n int) error {
 			if bestI < 0 {
 				return errPolygon
 			}
-			s.pen[j], s.prev[j] = best, bestI
+			s.pen[j], s.prev[j] = best, int32(bestI)
 		}
 	}
 	s.poly = grow(s.poly, m)
 	for t, j := m-1, n; t >= 0; t-- {
-		j = s.prev[j]
+		j = int(s.prev[j])
 		s.poly[t] = j
 	}
 	return nil

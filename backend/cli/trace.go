@@ -263,7 +263,7 @@ func traceOne(tracer *tracecore.Tracer, c *traceConfig, in string, stdin io.Read
 	if err != nil {
 		return err
 	}
-	svg := append(res.AppendSVG(nil), '\n')
+	svg := append(res.SVG(), '\n')
 	switch {
 	case c.output == "-" || (c.output == "" && (len(c.inputs) == 1 || in == "-")):
 		_, err = stdout.Write(svg)
