@@ -286,8 +286,21 @@ func readBitmap(r io.Reader, maxPixels int64) (*tracecore.Bitmap, error) {
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it
-// into place, so a reader never sees a half-written SVG.
+// into place, so a reader never sees a half-written SVG. A path that exists
+// and is not a regular file (a device such as /dev/null, a named pipe) is
+// written in place: renaming over it would replace the device with a file.
 func writeFileAtomic(path string, data []byte) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return f.Close()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err

@@ -107,6 +107,17 @@ func TestTrace(t *testing.T) {
 		assert.Equal(t, expectSVG(t, fruits, func(*tracecore.Options) {}), string(got))
 	})
 
+	t.Run("OutputDeviceWrittenInPlace", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("no /dev/null")
+		}
+		code, _, errOut := run(t, "", "trace", "-o", os.DevNull, fruits)
+		require.Equal(t, exitOK, code, errOut)
+		fi, err := os.Stat(os.DevNull)
+		require.NoError(t, err)
+		assert.NotZero(t, fi.Mode()&os.ModeCharDevice, "-o /dev/null must not replace the device with a file")
+	})
+
 	t.Run("SeveralInputsBesideEach", func(t *testing.T) {
 		dir, paths := copyInputs(t, "fruits_400.pbm", "picos_400.pbm")
 		code, stdout, errOut := run(t, "", append([]string{"trace", "-t", "10"}, paths...)...)
