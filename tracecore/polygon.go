@@ -195,12 +195,20 @@ func pivot(pts []lattice, steps []step8, next []int32, i int) int {
 		u := steps[km].vec()
 		p := ivec{int(pts[km].X - origin.X), int(pts[km].Y - origin.Y)}
 		if narrowed {
+			// Point p + t·u stays in the cone while cross(c0, p) + t·cross(c0, u)
+			// ≥ 0 and cross(c1, p) + t·cross(c1, u) ≤ 0; p itself is inside. The
+			// division that finds the last such t runs only when the run
+			// leaves the cone before its end.
 			tmax := length
 			if b := icross(c0, u); b < 0 {
-				tmax = min(tmax, icross(c0, p)/-b)
+				if a := icross(c0, p); a < length*-b {
+					tmax = a / -b
+				}
 			}
 			if b := icross(c1, u); b > 0 {
-				tmax = min(tmax, -icross(c1, p)/b)
+				if a := -icross(c1, p); a < tmax*b {
+					tmax = a / b
+				}
 			}
 			if tmax < length {
 				return k + tmax
