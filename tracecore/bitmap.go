@@ -10,7 +10,7 @@ const wordBits = 64
 
 // A Bitmap is a two-colour image packed one bit per pixel, 1 for black.
 //
-// Each row occupies Stride consecutive uint64 words of Words. Pixels are packed
+// Each row occupies Stride = ceil(Width/64) consecutive uint64 words of Words. Pixels are packed
 // most significant bit first: pixel x of row y is bit 63-(x%64) of
 // Words[y*Stride+x/64]. This is the bit order of a PBM (P4) file read eight bytes
 // at a time, and it lets a scan find the leftmost black pixel of a word with
@@ -45,7 +45,9 @@ func CheckSize(width, height int, maxPixels int64) error {
 	if width < 0 || height < 0 {
 		return fmt.Errorf("%w: negative size %d×%d", ErrInvalidInput, width, height)
 	}
-	if int64(width) > maxPixels || int64(height) > maxPixels || int64(width)*int64(height) > maxPixels {
+	// height > maxPixels/width, not width*height > maxPixels: the product
+	// can overflow int64 when maxPixels is huge.
+	if int64(width) > maxPixels || int64(height) > maxPixels || (width > 0 && int64(height) > maxPixels/int64(width)) {
 		return fmt.Errorf("%w: %d×%d pixels is over the limit of %d", ErrTooLarge, width, height, maxPixels)
 	}
 	return nil
@@ -112,15 +114,35 @@ func (b *Bitmap) Clone() *Bitmap {
 	return &c
 }
 
-// copyInto makes dst a copy of b, reusing dst's storage when it is large enough.
+// copyInto makes dst a copy of b, reusing dst's storage when it is large
+// enough. Bits past Width are cleared in the copy, so a caller-built bitmap
+// that left them set still has nothing outside it.
 func (b *Bitmap) copyInto(dst *Bitmap) {
+	n := b.Stride * b.Height
 	words := dst.Words
-	if cap(words) < len(b.Words) {
-		words = make([]uint64, len(b.Words))
+	if cap(words) < n {
+		words = make([]uint64, n)
 	}
-	words = words[:len(b.Words)]
-	copy(words, b.Words)
+	words = words[:n]
+	copy(words, b.Words[:n])
 	*dst = Bitmap{Width: b.Width, Height: b.Height, Stride: b.Stride, Words: words}
+	if last := dst.lastWordMask(); last != ^uint64(0) && b.Stride > 0 {
+		for i := b.Stride - 1; i < n; i += b.Stride {
+			words[i] &= last
+		}
+	}
+}
+
+// validate reports whether b's fields are consistent: the exact Stride for
+// its Width and Words long enough for its Height.
+func (b *Bitmap) validate() error {
+	if b == nil {
+		return fmt.Errorf("%w: nil bitmap", ErrInvalidInput)
+	}
+	if b.Width < 0 || b.Height < 0 || b.Stride != (b.Width+wordBits-1)/wordBits || len(b.Words) < b.Stride*b.Height {
+		return fmt.Errorf("%w: malformed bitmap: %d×%d with stride %d and %d words", ErrInvalidInput, b.Width, b.Height, b.Stride, len(b.Words))
+	}
+	return nil
 }
 
 // flipRow inverts pixels x0 ≤ x < x1 of row y (x0 ≤ x1), a word at a time.

@@ -39,7 +39,7 @@ func bezier(p0, p1, p2, p3 Point, t float64) Point {
 	}
 }
 
-// tangentParam returns the t in [0, 1] at which the Bézier p0, p1, p2, p3 has a
+// tangentParam returns the smallest t in [0, 1] at which the Bézier p0, p1, p2, p3 has a
 // tangent parallel to d, and false if there is none. cross(B'(t), d) = 0 is
 // the quadratic (A - 2B + C)t² + 2(B - A)t + A = 0 with A = cross(p1-p0, d),
 // B = cross(p2-p1, d), C = cross(p3-p2, d). When the t² coefficient is exactly
@@ -62,12 +62,26 @@ func tangentParam(p0, p1, p2, p3, d Point) (float64, bool) {
 	if disc < 0 {
 		return 0, false
 	}
+	// The roots as q/a and c/q with q = -(b + sign(b)·√disc)/2: the textbook
+	// (-b ± √disc)/2a cancels catastrophically when a is tiny, as it is on a
+	// run whose symmetry only rounding breaks (TestGeom/TangentParamNearlySymmetric).
 	sq := math.Sqrt(disc)
-	if t := (-b + sq) / (2 * a); t >= 0 && t <= 1 {
-		return t, true
+	if b < 0 {
+		sq = -sq
 	}
-	if t := (-b - sq) / (2 * a); t >= 0 && t <= 1 {
-		return t, true
+	q := -(b + sq) * 0.5
+	t1, t2 := q/a, 2.0 // t2 stays out of [0, 1] when q is 0
+	if q != 0 {
+		t2 = c / q
+	}
+	if t1 > t2 {
+		t1, t2 = t2, t1
+	}
+	if t1 >= 0 && t1 <= 1 {
+		return t1, true
+	}
+	if t2 >= 0 && t2 <= 1 {
+		return t2, true
 	}
 	return 0, false
 }

@@ -1,6 +1,7 @@
 package tracecore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -47,8 +48,10 @@ type Options struct {
 	AlphaMax float64 `json:"alphamax"`
 	// OptiCurve joins runs of Bézier segments into fewer curves. Default true.
 	OptiCurve bool `json:"opticurve"`
-	// OptTolerance is how far, in pixels, a joined curve may deviate from the
-	// segments it replaces. Default 0.2.
+	// OptTolerance bounds, in pixels, how far a joined curve may stray from
+	// the segments it replaces where it runs parallel to their edges and
+	// chords (the points curve optimisation checks; between them the
+	// deviation can be a few times larger). Default 0.2.
 	OptTolerance float64 `json:"opttolerance"`
 	// Threshold is the luminance in [0, 1] below which a pixel counts as black
 	// when an image is turned into a bitmap (potrace's blacklevel). Default 0.5.
@@ -83,11 +86,14 @@ func DefaultOptions() Options {
 }
 
 // UnmarshalJSON decodes o starting from DefaultOptions, so fields the JSON
-// omits keep their defaults, and then validates the result.
+// omits keep their defaults, rejects fields it does not know, and validates
+// the result.
 func (o *Options) UnmarshalJSON(data []byte) error {
 	type plain Options // plain has Options' fields but not this method
 	p := plain(DefaultOptions())
-	if err := json.Unmarshal(data, &p); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // a misspelt option must not be silently ignored
+	if err := dec.Decode(&p); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidOptions, err)
 	}
 	if err := Options(p).Validate(); err != nil {

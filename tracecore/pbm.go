@@ -47,9 +47,14 @@ func ReadPBM(r io.Reader, maxPixels int64) (*Bitmap, error) {
 		if c, err := br.ReadByte(); err != nil || !isSpace(c) {
 			return nil, fmt.Errorf("%w: pbm: no whitespace after header", ErrCorrupt)
 		}
-		return bm, readP4(br, bm)
+		err = readP4(br, bm)
+	} else {
+		err = readP1(br, bm)
 	}
-	return bm, readP1(br, bm)
+	if err != nil {
+		return nil, err
+	}
+	return bm, nil
 }
 
 func noEOF(err error) error {

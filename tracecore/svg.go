@@ -65,6 +65,8 @@ func (r *Result) AppendPathData(dst []byte) []byte {
 // pathWriter writes path data on a grid of 10^-prec pixels.
 type pathWriter struct {
 	buf    []byte
+	line   [2]int64 // a straight line drawn but not yet written, to merge collinear ones
+	inLine bool
 	prec   int
 	scale  float64 // 10^prec, exact for prec ≤ 6
 	unit   uint64  // 10^prec
@@ -78,6 +80,7 @@ func (w *pathWriter) grid(v float64) int64 { return int64(math.Round(v * w.scale
 
 func (w *pathWriter) path(p *Path, first bool) {
 	x, y := w.grid(p.Start.X), w.grid(p.Start.Y)
+	w.flushLine()
 	if first {
 		w.command('M')
 		w.num(x)
@@ -89,18 +92,16 @@ func (w *pathWriter) path(p *Path, first bool) {
 	}
 	w.cx, w.cy = x, y
 	sx, sy := x, y
-	last := len(p.Segments) - 1
-	for k, s := range p.Segments {
+	for _, s := range p.Segments {
 		switch s.Kind {
 		case Corner:
 			w.lineTo(w.grid(s.C2.X), w.grid(s.C2.Y))
-			if k < last { // the closing line is drawn by z
-				w.lineTo(w.grid(s.End.X), w.grid(s.End.Y))
-			}
+			w.lineTo(w.grid(s.End.X), w.grid(s.End.Y))
 		default:
 			x1, y1 := w.grid(s.C1.X), w.grid(s.C1.Y)
 			x2, y2 := w.grid(s.C2.X), w.grid(s.C2.Y)
 			x3, y3 := w.grid(s.End.X), w.grid(s.End.Y)
+			w.flushLine()
 			w.command('c')
 			w.num(x1 - w.cx)
 			w.num(y1 - w.cy)
@@ -111,16 +112,39 @@ func (w *pathWriter) path(p *Path, first bool) {
 			w.cx, w.cy = x3, y3
 		}
 	}
+	if w.cx == sx && w.cy == sy {
+		w.inLine = false // z draws the line back to the start
+	}
+	w.flushLine()
 	w.command('z')
 	w.cx, w.cy = sx, sy
 }
 
-// lineTo draws a straight line, as h or v when it is axis-parallel on the grid.
+// lineTo draws a straight line to (x, y). It is held back while the next line
+// might continue it in the same direction (the two halves of a polygon edge
+// between corners), so collinear lines are written as one.
 func (w *pathWriter) lineTo(x, y int64) {
 	dx, dy := x-w.cx, y-w.cy
-	switch {
-	case dx == 0 && dy == 0:
+	if dx == 0 && dy == 0 {
 		return
+	}
+	w.cx, w.cy = x, y
+	if l := &w.line; w.inLine && l[0]*dy == l[1]*dx && l[0]*dx+l[1]*dy > 0 {
+		l[0], l[1] = l[0]+dx, l[1]+dy
+		return
+	}
+	w.flushLine()
+	w.line, w.inLine = [2]int64{dx, dy}, true
+}
+
+// flushLine writes the held-back line, as h or v when it is axis-parallel.
+func (w *pathWriter) flushLine() {
+	if !w.inLine {
+		return
+	}
+	w.inLine = false
+	dx, dy := w.line[0], w.line[1]
+	switch {
 	case dy == 0:
 		w.command('h')
 		w.num(dx)
@@ -132,7 +156,6 @@ func (w *pathWriter) lineTo(x, y int64) {
 		w.num(dx)
 		w.num(dy)
 	}
-	w.cx, w.cy = x, y
 }
 
 // command writes a command letter unless it repeats the previous command,

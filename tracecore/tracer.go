@@ -76,8 +76,8 @@ func (t *Tracer) Trace(ctx context.Context, bm *Bitmap, opts Options) (*Result, 
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if bm == nil || bm.Width < 0 || bm.Height < 0 || bm.Stride*wordBits < bm.Width || len(bm.Words) < bm.Stride*bm.Height {
-		return nil, fmt.Errorf("%w: malformed bitmap", ErrInvalidInput)
+	if err := bm.validate(); err != nil {
+		return nil, err
 	}
 	if err := CheckSize(bm.Width, bm.Height, opts.MaxPixels); err != nil {
 		return nil, err

@@ -1,0 +1,458 @@
+package tracecore
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const svgOpen = `<svg xmlns="http://www.w3.org/2000/svg" `
+
+// newTestPathWriter returns a pathWriter as AppendPathData sets one up.
+func newTestPathWriter(prec int) *pathWriter {
+	return &pathWriter{prec: prec, scale: math.Pow10(prec), unit: uint64(math.Pow10(prec))}
+}
+
+func TestSVG(t *testing.T) {
+	polygon := func(o *Options) { o.AlphaMax, o.TurdSize = 0, 0 }
+
+	t.Run("SinglePixel", func(t *testing.T) {
+		// The unit square's vertices are its corners; the path starts at
+		// the midpoint of the first edge, (0, .5), and runs down, right, up
+		// and left through corners and edge midpoints; z draws the last line.
+		res := traceWith(t, bitmapFromRows(t, "#"), polygon)
+		require.Equal(t, svgOpen+`width="1" height="1" viewBox="0 0 1 1"><path fill="#000000" d="M0 .5v.5h1v-1h-1z"/></svg>`, string(res.SVG()))
+	})
+
+	t.Run("SinglePixelPrecision0", func(t *testing.T) {
+		// On the whole-pixel grid the edge midpoints round (half away from
+		// zero) onto corners, and the zero-length lines disappear.
+		res := traceWith(t, bitmapFromRows(t, "#"), func(o *Options) { polygon(o); o.Precision = 0 })
+		require.Equal(t, svgOpen+`width="1" height="1" viewBox="0 0 1 1"><path fill="#000000" d="M0 1h1v-1h-1z"/></svg>`, string(res.SVG()))
+	})
+
+	t.Run("Square", func(t *testing.T) {
+		res := traceWith(t, bitmapFromRows(t, "##", "##"), polygon)
+		require.Equal(t, svgOpen+`width="2" height="2" viewBox="0 0 2 2"><path fill="#000000" d="M0 1v1h2v-2h-2z"/></svg>`, string(res.SVG()))
+	})
+
+	t.Run("SquareWithHole", func(t *testing.T) {
+		// A 4×4 ring: the outline as the 2×2 square above scaled, then the
+		// hole. Its polygon (1, 1), (1, 3), (3, 3), (3, 1) is reversed after
+		// the first vertex, so it starts at (2, 1), reached with m from the
+		// outline's start (0, 2), and runs right, down, left and up: the
+		// other way round from the outline's down, right, up, left.
+		res := traceWith(t, bitmapFromRows(t,
+			"####",
+			"#..#",
+			"#..#",
+			"####",
+		), polygon)
+		require.Equal(t, svgOpen+`width="4" height="4" viewBox="0 0 4 4"><path fill="#000000" d="M0 2v2h4v-4h-4zm2-1h1v2h-2v-2z"/></svg>`, string(res.SVG()))
+	})
+
+	t.Run("Empty", func(t *testing.T) {
+		bm, err := NewBitmap(3, 2, 0)
+		require.NoError(t, err)
+		res := traceWith(t, bm, func(*Options) {})
+		require.Equal(t, svgOpen+`width="3" height="2" viewBox="0 0 3 2"></svg>`, string(res.SVG()))
+		// Only specks, all dropped.
+		res = traceWith(t, bitmapFromRows(t, "#.#", "..."), func(*Options) {})
+		require.Empty(t, res.Paths)
+		require.Equal(t, svgOpen+`width="3" height="2" viewBox="0 0 3 2"></svg>`, string(res.SVG()))
+	})
+
+	t.Run("Color", func(t *testing.T) {
+		for _, tt := range []struct{ in, want string }{
+			{"#ABCDEF", "#abcdef"},
+			{"#F0a", "#f0a"},
+			{"#000000", "#000000"},
+		} {
+			res := traceWith(t, bitmapFromRows(t, "##", "##"), func(o *Options) { o.Color = tt.in })
+			require.Contains(t, string(res.SVG()), `<path fill="`+tt.want+`" d="`)
+			require.Equal(t, tt.want, res.Options.Color)
+		}
+		// A Result whose colour was never validated falls back to black.
+		res := traceWith(t, bitmapFromRows(t, "##", "##"), func(*Options) {})
+		res.Options.Color = "red"
+		require.Contains(t, string(res.SVG()), `<path fill="#000000" d="`)
+	})
+
+	t.Run("AppendSVG", func(t *testing.T) {
+		res := traceWith(t, bitmapFromRows(t, "##", "##"), func(*Options) {})
+		out := res.AppendSVG([]byte("prefix"))
+		require.Equal(t, "prefix"+string(res.SVG()), string(out))
+		// The path data is the d attribute.
+		d := res.AppendPathData(nil)
+		require.Contains(t, string(res.SVG()), ` d="`+string(d)+`"/>`)
+	})
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		files, err := filepath.Glob("testdata/pbm/*_400.pbm")
+		require.NoError(t, err)
+		require.NotEmpty(t, files)
+		bm := readPBMTestFile(t, files[len(files)-1])
+		for _, prec := range []int{0, 1, 2, 3, 6} {
+			for _, alphamax := range []float64{0, 1} {
+				t.Run(fmt.Sprintf("Precision%d/AlphaMax%v", prec, alphamax), func(t *testing.T) {
+					res := traceWith(t, bm, func(o *Options) { o.Precision, o.AlphaMax = prec, alphamax })
+					requirePathDataRoundTrips(t, res)
+				})
+			}
+		}
+		for _, name := range []string{"Disc", "Octagon"} {
+			bm := disc(t, 20)
+			if name == "Octagon" {
+				bm = octagon(t, 25)
+			}
+			for prec := 0; prec <= 3; prec++ {
+				requirePathDataRoundTrips(t, traceWith(t, bm, func(o *Options) { o.Precision = prec }))
+			}
+		}
+	})
+}
+
+// requirePathDataRoundTrips parses res's path data back to absolute
+// coordinates and checks that every start, corner vertex, control point and
+// segment end is where the Result says, to within half a grid unit.
+func requirePathDataRoundTrips(t testing.TB, res *Result) {
+	t.Helper()
+	d := res.AppendPathData(nil)
+	subs, err := parsePathData(string(d), res.Options.Precision)
+	require.NoError(t, err, "path data %.200q", d)
+	require.Len(t, subs, len(res.Paths))
+	tol := 0.5/math.Pow10(res.Options.Precision) + 1e-9
+	near := func(a, b Point) bool { return math.Abs(a.X-b.X) <= tol && math.Abs(a.Y-b.Y) <= tol }
+	for i, p := range res.Paths {
+		sp := subs[i]
+		require.True(t, near(sp.start, p.Start), "path %d starts at %v, want %v", i, sp.start, p.Start)
+		cur, k := sp.start, 0
+		for si, s := range p.Segments {
+			if s.Kind == Bezier {
+				require.Less(t, k, len(sp.ops), "path %d segment %d: path data ends early", i, si)
+				op := sp.ops[k]
+				k++
+				require.Equal(t, byte('C'), op.cmd, "path %d segment %d", i, si)
+				for j, want := range []Point{s.C1, s.C2, s.End} {
+					require.True(t, near(op.pts[j], want), "path %d segment %d point %d: %v, want %v", i, si, j, op.pts[j], want)
+				}
+				cur = op.pts[2]
+				continue
+			}
+			// A corner's two lines. Collinear lines are written as one, and
+			// the last line back to the start is left to z, so a target may
+			// lie inside the next written line (or the closing one).
+			for _, want := range []Point{s.C2, s.End} {
+				end, written := sp.start, k < len(sp.ops) // or z's line
+				if written {
+					require.Equal(t, byte('L'), sp.ops[k].cmd, "path %d segment %d: want a line to %v", i, si, want)
+					end = sp.ops[k].pts[0]
+				}
+				if near(end, want) {
+					cur = end
+					if written {
+						k++
+					}
+					continue
+				}
+				if near(cur, want) {
+					continue // reached already, or a line that rounds to zero length
+				}
+				require.True(t, onSegment(want, cur, end, tol), "path %d segment %d: %v is not on the line %v–%v", i, si, want, cur, end)
+			}
+		}
+		require.Equal(t, len(sp.ops), k, "path %d: extra commands", i)
+		require.True(t, near(p.Segments[len(p.Segments)-1].End, sp.start))
+	}
+}
+
+// onSegment reports whether p is within tol (per axis, so √2·tol in all) of
+// the segment a–b.
+func onSegment(p, a, b Point, tol float64) bool {
+	d := sub(b, a)
+	l2 := dot(d, d)
+	if l2 == 0 {
+		return norm(sub(p, a)) <= math.Sqrt2*tol
+	}
+	t := min(max(dot(sub(p, a), d)/l2, 0), 1)
+	return norm(sub(p, lerp(a, b, t))) <= math.Sqrt2*tol
+}
+
+// A pathOp is one drawing command in absolute coordinates: 'L' with its end
+// point, or 'C' with two control points and its end point.
+type pathOp struct {
+	cmd byte
+	pts []Point
+}
+
+// A subpath starts with a moveto and ends with z.
+type subpath struct {
+	start Point
+	ops   []pathOp
+}
+
+// parsePathData reads the path data svgtrace writes (M m L l H h V v C c Z z,
+// implicit repetition) into absolute subpaths. It also enforces the canonical
+// number form of docs/svg.md: no exponent, no '+', at most prec decimals, no
+// trailing zero in a fraction, no leading zero before the point, and a
+// separator only where two numbers would otherwise run together.
+func parsePathData(d string, prec int) ([]subpath, error) {
+	var subs []subpath
+	var cur, start Point
+	var cmd byte  // the command in force
+	var last byte // the last command letter written
+	open := false // inside a subpath not yet closed
+	i := 0
+	prevNum, prevDot := false, false
+
+	number := func() (float64, error) {
+		if i < len(d) && d[i] == ' ' {
+			if !prevNum {
+				return 0, fmt.Errorf("offset %d: separator after a command letter", i)
+			}
+			i++
+			if i < len(d) && (d[i] == '-' || (d[i] == '.' && prevDot)) {
+				return 0, fmt.Errorf("offset %d: unneeded separator", i)
+			}
+		} else if prevNum && i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			return 0, fmt.Errorf("offset %d: numbers run together", i)
+		}
+		j := i
+		if j < len(d) && d[j] == '-' {
+			j++
+		}
+		intStart := j
+		for j < len(d) && d[j] >= '0' && d[j] <= '9' {
+			j++
+		}
+		intDigits := d[intStart:j]
+		frac := ""
+		if j < len(d) && d[j] == '.' {
+			j++
+			fs := j
+			for j < len(d) && d[j] >= '0' && d[j] <= '9' {
+				j++
+			}
+			frac = d[fs:j]
+			if frac == "" || len(frac) > prec || frac[len(frac)-1] == '0' {
+				return 0, fmt.Errorf("offset %d: bad fraction %q", i, d[i:j])
+			}
+		}
+		if intDigits == "" && frac == "" {
+			return 0, fmt.Errorf("offset %d: no number", i)
+		}
+		if len(intDigits) > 1 && intDigits[0] == '0' || intDigits == "0" && frac != "" {
+			return 0, fmt.Errorf("offset %d: leading zero in %q", i, d[i:j])
+		}
+		if d[i:j] == "-0" {
+			return 0, fmt.Errorf("offset %d: negative zero", i)
+		}
+		v, err := strconv.ParseFloat(d[i:j], 64)
+		if err != nil {
+			return 0, err
+		}
+		prevNum, prevDot = true, frac != ""
+		i = j
+		return v, nil
+	}
+	atNumber := func() bool {
+		k := i
+		if k < len(d) && d[k] == ' ' {
+			k++
+		}
+		return k < len(d) && (d[k] == '-' || d[k] == '.' || (d[k] >= '0' && d[k] <= '9'))
+	}
+
+	for i < len(d) {
+		if c := d[i]; c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			if c == last && c != 'm' && c != 'M' && c != 'z' && c != 'Z' {
+				return nil, fmt.Errorf("offset %d: repeated command letter %c", i, c)
+			}
+			cmd, last = c, c
+			i++
+			prevNum, prevDot = false, false
+		} else if cmd == 0 || cmd == 'z' || cmd == 'Z' {
+			return nil, fmt.Errorf("offset %d: numbers without a command", i)
+		}
+		rel := cmd >= 'a'
+		base := Point{}
+		if rel {
+			base = cur
+		}
+		switch cmd | 0x20 {
+		case 'z':
+			if !open {
+				return nil, fmt.Errorf("offset %d: z outside a subpath", i)
+			}
+			cur, open = start, false
+			continue
+		case 'm':
+			x, err := number()
+			if err != nil {
+				return nil, err
+			}
+			y, err := number()
+			if err != nil {
+				return nil, err
+			}
+			if open {
+				return nil, fmt.Errorf("offset %d: moveto inside an open subpath", i)
+			}
+			cur = Point{base.X + x, base.Y + y}
+			start, open = cur, true
+			subs = append(subs, subpath{start: cur})
+			// Further pairs are implicit linetos.
+			if cmd == 'm' {
+				cmd = 'l'
+			} else {
+				cmd = 'L'
+			}
+			continue
+		}
+		if !open {
+			return nil, fmt.Errorf("offset %d: drawing outside a subpath", i)
+		}
+		sp := &subs[len(subs)-1]
+		switch cmd | 0x20 {
+		case 'l', 'h', 'v':
+			x, y := cur.X, cur.Y
+			var err error
+			switch cmd | 0x20 {
+			case 'l':
+				var dx, dy float64
+				if dx, err = number(); err == nil {
+					dy, err = number()
+				}
+				x, y = base.X+dx, base.Y+dy
+			case 'h':
+				var dx float64
+				dx, err = number()
+				x = base.X + dx
+				if !rel {
+					x = dx
+				}
+			case 'v':
+				var dy float64
+				dy, err = number()
+				y = base.Y + dy
+				if !rel {
+					y = dy
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			cur = Point{x, y}
+			sp.ops = append(sp.ops, pathOp{'L', []Point{cur}})
+		case 'c':
+			var v [6]float64
+			for k := range v {
+				var err error
+				if v[k], err = number(); err != nil {
+					return nil, err
+				}
+			}
+			op := pathOp{'C', []Point{{base.X + v[0], base.Y + v[1]}, {base.X + v[2], base.Y + v[3]}, {base.X + v[4], base.Y + v[5]}}}
+			cur = op.pts[2]
+			sp.ops = append(sp.ops, op)
+		default:
+			return nil, fmt.Errorf("offset %d: unexpected command %c", i, cmd)
+		}
+		if !atNumber() && i < len(d) && !(d[i] >= 'A' && d[i] <= 'Z' || d[i] >= 'a' && d[i] <= 'z') {
+			return nil, fmt.Errorf("offset %d: unexpected %q", i, d[i])
+		}
+	}
+	if open {
+		return nil, fmt.Errorf("the last subpath is not closed")
+	}
+	return subs, nil
+}
+
+func TestPathWriterNum(t *testing.T) {
+	tests := []struct {
+		prec int
+		vals []int64 // grid units, written one after another after a command
+		want string
+	}{
+		{0, []int64{0}, "0"},
+		{1, []int64{0}, "0"},
+		{0, []int64{42}, "42"},
+		{0, []int64{-42}, "-42"},
+		{1, []int64{5}, ".5"},
+		{1, []int64{-5}, "-.5"},
+		{1, []int64{123}, "12.3"},
+		{1, []int64{120}, "12"},    // no trailing zero, no point
+		{2, []int64{1230}, "12.3"}, // trailing zero dropped
+		{2, []int64{1200}, "12"},   // both dropped
+		{3, []int64{1000}, "1"},    // whole number
+		{3, []int64{1050}, "1.05"}, // inner zero kept
+		{2, []int64{-1}, "-.01"},   // leading zeros of the fraction kept
+		{6, []int64{1}, ".000001"}, // the finest grid
+		{6, []int64{-1234567}, "-1.234567"},
+		{1, []int64{-100}, "-10"},
+		{0, []int64{0, 0}, "0 0"},
+		{0, []int64{12, 3}, "12 3"},
+		{0, []int64{12, -3}, "12-3"}, // '-' separates
+		{1, []int64{15, 5}, "1.5.5"}, // a second point starts a number
+		{1, []int64{10, 5}, "1 .5"},  // "1.5" would be one number
+		{1, []int64{0, 5}, "0 .5"},   // so would "0.5"
+		{1, []int64{5, 5}, ".5.5"},
+		{1, []int64{5, 10}, ".5 1"},
+		{1, []int64{10, -5}, "1-.5"},
+		{1, []int64{-5, -5}, "-.5-.5"},
+		{1, []int64{15, 100}, "1.5 10"},
+		{2, []int64{150, 5}, "1.5.05"},
+		{2, []int64{105, 50, -50, 0}, "1.05.5-.5 0"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("Prec%d/%v", tt.prec, tt.vals), func(t *testing.T) {
+			w := newTestPathWriter(tt.prec)
+			for _, v := range tt.vals {
+				w.num(v)
+			}
+			require.Equal(t, tt.want, string(w.buf))
+			// Parsed back, the numbers are the grid values.
+			j := 0
+			for k, v := range tt.vals {
+				n := j
+				if n < len(w.buf) && w.buf[n] == ' ' {
+					n++
+				}
+				e := n + 1
+				for e < len(w.buf) && w.buf[e] != ' ' && w.buf[e] != '-' && !(w.buf[e] == '.' && bytes.IndexByte(w.buf[n:e], '.') >= 0) {
+					e++
+				}
+				got, err := strconv.ParseFloat(string(w.buf[n:e]), 64)
+				require.NoError(t, err, "number %d", k)
+				require.InDelta(t, float64(v)/math.Pow10(tt.prec), got, 1e-12, "number %d", k)
+				j = e
+			}
+			require.Equal(t, len(w.buf), j)
+		})
+	}
+
+	t.Run("CommandResetsSeparator", func(t *testing.T) {
+		w := newTestPathWriter(1)
+		w.command('M')
+		w.num(10)
+		w.num(5)
+		w.command('c')
+		w.num(5)
+		w.command('c') // repeated: left implicit
+		w.num(5)
+		w.command('z')
+		w.command('m')
+		w.num(-10)
+		w.num(20)
+		w.command('l')
+		w.num(3)
+		w.command('l')
+		w.num(4)
+		require.Equal(t, "M1 .5c.5.5zm-1 2l.3.4", string(w.buf))
+	})
+}
