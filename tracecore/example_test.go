@@ -45,7 +45,7 @@ func ExampleTrace() {
 		fmt.Printf("hole %v, %d pixels, %d segments\n", p.Hole, p.Area, len(p.Segments))
 	}
 	// Output:
-	// <svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12"><path fill="#000000" d="M0 6v6h12v-12h-12zm6-4h4v8h-8v-8z"/></svg>
+	// <svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12"><path fill="#000000" d="M0,6v6h12v-12h-12zm6-4h4v8h-8v-8z"/></svg>
 	// hole false, 144 pixels, 4 segments
 	// hole true, 64 pixels, 4 segments
 }

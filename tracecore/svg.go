@@ -62,6 +62,12 @@ func (r *Result) AppendPathData(dst []byte) []byte {
 	return w.buf
 }
 
+// numberSeparator goes between two numbers of path data where the second would
+// otherwise run into the first. A comma rather than a space: the SVG then
+// goes into a data: URI, a srcset or an HTML attribute with no escaping of
+// its path data (a space would have to be written %20).
+const numberSeparator = ','
+
 // pathWriter writes path data on a grid of 10^-prec pixels.
 type pathWriter struct {
 	buf    []byte
@@ -187,7 +193,7 @@ func (w *pathWriter) num(v int64) {
 	}
 	startsWithDot := ip == 0 && digits > 0
 	if w.number && !neg && !(startsWithDot && w.dot) {
-		w.buf = append(w.buf, ' ')
+		w.buf = append(w.buf, numberSeparator)
 	}
 	if neg {
 		w.buf = append(w.buf, '-')

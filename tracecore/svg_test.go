@@ -26,19 +26,19 @@ func TestSVG(t *testing.T) {
 		// the midpoint of the first edge, (0, .5), and runs down, right, up
 		// and left through corners and edge midpoints; z draws the last line.
 		res := traceWith(t, bitmapFromRows(t, "#"), polygon)
-		require.Equal(t, svgOpen+`width="1" height="1" viewBox="0 0 1 1"><path fill="#000000" d="M0 .5v.5h1v-1h-1z"/></svg>`, string(res.SVG()))
+		require.Equal(t, svgOpen+`width="1" height="1" viewBox="0 0 1 1"><path fill="#000000" d="M0,.5v.5h1v-1h-1z"/></svg>`, string(res.SVG()))
 	})
 
 	t.Run("SinglePixelPrecision0", func(t *testing.T) {
 		// On the whole-pixel grid the edge midpoints round (half away from
 		// zero) onto corners, and the zero-length lines disappear.
 		res := traceWith(t, bitmapFromRows(t, "#"), func(o *Options) { polygon(o); o.Precision = 0 })
-		require.Equal(t, svgOpen+`width="1" height="1" viewBox="0 0 1 1"><path fill="#000000" d="M0 1h1v-1h-1z"/></svg>`, string(res.SVG()))
+		require.Equal(t, svgOpen+`width="1" height="1" viewBox="0 0 1 1"><path fill="#000000" d="M0,1h1v-1h-1z"/></svg>`, string(res.SVG()))
 	})
 
 	t.Run("Square", func(t *testing.T) {
 		res := traceWith(t, bitmapFromRows(t, "##", "##"), polygon)
-		require.Equal(t, svgOpen+`width="2" height="2" viewBox="0 0 2 2"><path fill="#000000" d="M0 1v1h2v-2h-2z"/></svg>`, string(res.SVG()))
+		require.Equal(t, svgOpen+`width="2" height="2" viewBox="0 0 2 2"><path fill="#000000" d="M0,1v1h2v-2h-2z"/></svg>`, string(res.SVG()))
 	})
 
 	t.Run("SquareWithHole", func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestSVG(t *testing.T) {
 			"#..#",
 			"####",
 		), polygon)
-		require.Equal(t, svgOpen+`width="4" height="4" viewBox="0 0 4 4"><path fill="#000000" d="M0 2v2h4v-4h-4zm2-1h1v2h-2v-2z"/></svg>`, string(res.SVG()))
+		require.Equal(t, svgOpen+`width="4" height="4" viewBox="0 0 4 4"><path fill="#000000" d="M0,2v2h4v-4h-4zm2-1h1v2h-2v-2z"/></svg>`, string(res.SVG()))
 	})
 
 	t.Run("Empty", func(t *testing.T) {
@@ -211,7 +211,7 @@ func parsePathData(d string, prec int) ([]subpath, error) {
 	prevNum, prevDot := false, false
 
 	number := func() (float64, error) {
-		if i < len(d) && d[i] == ' ' {
+		if i < len(d) && d[i] == numberSeparator {
 			if !prevNum {
 				return 0, fmt.Errorf("offset %d: separator after a command letter", i)
 			}
@@ -262,7 +262,7 @@ func parsePathData(d string, prec int) ([]subpath, error) {
 	}
 	atNumber := func() bool {
 		k := i
-		if k < len(d) && d[k] == ' ' {
+		if k < len(d) && d[k] == numberSeparator {
 			k++
 		}
 		return k < len(d) && (d[k] == '-' || d[k] == '.' || (d[k] >= '0' && d[k] <= '9'))
@@ -395,19 +395,19 @@ func TestPathWriterNum(t *testing.T) {
 		{6, []int64{1}, ".000001"}, // the finest grid
 		{6, []int64{-1234567}, "-1.234567"},
 		{1, []int64{-100}, "-10"},
-		{0, []int64{0, 0}, "0 0"},
-		{0, []int64{12, 3}, "12 3"},
+		{0, []int64{0, 0}, "0,0"},
+		{0, []int64{12, 3}, "12,3"},
 		{0, []int64{12, -3}, "12-3"}, // '-' separates
 		{1, []int64{15, 5}, "1.5.5"}, // a second point starts a number
-		{1, []int64{10, 5}, "1 .5"},  // "1.5" would be one number
-		{1, []int64{0, 5}, "0 .5"},   // so would "0.5"
+		{1, []int64{10, 5}, "1,.5"},  // "1.5" would be one number
+		{1, []int64{0, 5}, "0,.5"},   // so would "0.5"
 		{1, []int64{5, 5}, ".5.5"},
-		{1, []int64{5, 10}, ".5 1"},
+		{1, []int64{5, 10}, ".5,1"},
 		{1, []int64{10, -5}, "1-.5"},
 		{1, []int64{-5, -5}, "-.5-.5"},
-		{1, []int64{15, 100}, "1.5 10"},
+		{1, []int64{15, 100}, "1.5,10"},
 		{2, []int64{150, 5}, "1.5.05"},
-		{2, []int64{105, 50, -50, 0}, "1.05.5-.5 0"},
+		{2, []int64{105, 50, -50, 0}, "1.05.5-.5,0"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("Prec%d/%v", tt.prec, tt.vals), func(t *testing.T) {
@@ -420,11 +420,11 @@ func TestPathWriterNum(t *testing.T) {
 			j := 0
 			for k, v := range tt.vals {
 				n := j
-				if n < len(w.buf) && w.buf[n] == ' ' {
+				if n < len(w.buf) && w.buf[n] == numberSeparator {
 					n++
 				}
 				e := n + 1
-				for e < len(w.buf) && w.buf[e] != ' ' && w.buf[e] != '-' && !(w.buf[e] == '.' && bytes.IndexByte(w.buf[n:e], '.') >= 0) {
+				for e < len(w.buf) && w.buf[e] != numberSeparator && w.buf[e] != '-' && !(w.buf[e] == '.' && bytes.IndexByte(w.buf[n:e], '.') >= 0) {
 					e++
 				}
 				got, err := strconv.ParseFloat(string(w.buf[n:e]), 64)
@@ -453,6 +453,6 @@ func TestPathWriterNum(t *testing.T) {
 		w.num(3)
 		w.command('l')
 		w.num(4)
-		require.Equal(t, "M1 .5c.5.5zm-1 2l.3.4", string(w.buf))
+		require.Equal(t, "M1,.5c.5.5zm-1,2l.3.4", string(w.buf))
 	})
 }
