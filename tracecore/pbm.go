@@ -99,13 +99,14 @@ func pbmHeaderInt(br *bufio.Reader, what string) (int, error) {
 		return 0, fmt.Errorf("%w: pbm: reading %s: %v", ErrCorrupt, what, noEOF(err))
 	}
 	v, digits := 0, 0
-	for ; c >= '0' && c <= '9'; digits++ {
+	for c >= '0' && c <= '9' {
 		if digits == maxHeaderDigits {
 			return 0, fmt.Errorf("%w: pbm: %s has more than %d digits", ErrTooLarge, what, maxHeaderDigits)
 		}
 		v = v*10 + int(c-'0')
+		digits++
 		if c, err = br.ReadByte(); err != nil {
-			break
+			break // a number may end the input (a 0×0 image, or a truncated one)
 		}
 	}
 	if digits == 0 {

@@ -368,3 +368,14 @@ func FuzzReadPBM(f *testing.F) {
 		}
 	})
 }
+
+// TestReadPBMHeaderAtEOF: a header number may end the input. "P1 0 0" is a
+// whole (empty) image; "P4 8 1" is truncated in its raster, not a bad number.
+func TestReadPBMHeaderAtEOF(t *testing.T) {
+	bm, err := ReadPBM(strings.NewReader("P1 0 0"), 0)
+	require.NoError(t, err)
+	require.Equal(t, 0, bm.Width)
+	_, err = ReadPBM(strings.NewReader("P4 8 1"), 0)
+	require.ErrorIs(t, err, ErrCorrupt)
+	require.NotContains(t, err.Error(), "not a number")
+}
