@@ -1,0 +1,315 @@
+package imageio
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"strings"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/webp"
+
+	"github.com/svgtrace/svgtrace/tracecore"
+)
+
+// Config is what an image's header says, for the image as displayed.
+type Config struct {
+	Format Format
+	// Width and Height are the size as displayed: after the EXIF
+	// orientation, so the stored size swapped for orientations 5–8.
+	Width, Height int
+	// Orientation is a JPEG's EXIF orientation, 1–8: 1 when there is none,
+	// when it is malformed and for every other format. Decode applies it.
+	Orientation int
+}
+
+// maxHeaderBytes bounds what DecodeConfig may read, and so the buffer in
+// which Decode keeps the header to read it again. Everything before the
+// pixels counts: JPEG allows any number of APPn segments before its frame
+// header (ICC profiles split into 64 KiB pieces, Photoshop resources, XMP),
+// and real files carry up to a few MiB of them; 16 MiB is far above that and
+// keeps a stream of nothing but metadata from growing the buffer without
+// end (TestHostile/EndlessMetadata pins it).
+const maxHeaderBytes = 16 << 20
+
+// headLen is how many bytes DecodeConfig looks at before handing the input to
+// a decoder: SniffLen, and a WebP's VP8X flags at byte 20.
+const headLen = 32
+
+// DecodeConfig returns the format and displayed size of the image r holds,
+// reading no more than its header (for a JPEG, the segments before the
+// first scan, to find the EXIF orientation; at most maxHeaderBytes in all).
+// Errors are those of Decode, except that DecodeConfig checks no size.
+func DecodeConfig(r io.Reader) (Config, error) {
+	return readConfig(&rewindReader{r: r, recording: true})
+}
+
+// Decode decodes the image r holds and returns it upright, with its Config.
+//
+// It sniffs the format, reads the header and checks the displayed size with
+// tracecore.CheckSize against maxPixels (tracecore.DefaultMaxPixels when
+// maxPixels ≤ 0) before any pixel is decoded; only then does it decode, and
+// rotate or mirror a JPEG by its EXIF orientation. The image's bounds are
+// image.Rect(0, 0, cfg.Width, cfg.Height).
+//
+// Errors wrap tracecore.ErrCorrupt, ErrUnsupported or ErrTooLarge and name
+// the format (see the package documentation). On error the image is nil and
+// the Config holds what was read before the failure, if anything.
+func Decode(r io.Reader, maxPixels int64) (image.Image, Config, error) {
+	rr := &rewindReader{r: r, recording: true}
+	cfg, err := readConfig(rr)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if err := tracecore.CheckSize(cfg.Width, cfg.Height, maxPixels); err != nil {
+		return nil, cfg, fmt.Errorf("imageio: %s: %w", cfg.Format, err)
+	}
+	rr.replay()
+	var img image.Image
+	err = safely(cfg.Format, func() error {
+		var err error
+		switch cfg.Format {
+		case JPEG:
+			img, err = jpeg.Decode(rr)
+		case PNG:
+			img, err = png.Decode(rr)
+		case GIF:
+			img, err = decodeGIF(rr, cfg.Width, cfg.Height)
+		case WebP:
+			img, err = decodeWebP(rr)
+		case BMP:
+			img, err = bmp.Decode(rr)
+		case PBM:
+			img, err = decodePBM(rr, maxPixels)
+		case PGM, PPM:
+			img, err = decodePNM(rr, maxPixels)
+		}
+		if err == nil && cfg.Orientation != 1 {
+			img = orient(img, cfg.Orientation)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, cfg, rr.wrap(cfg.Format, err)
+	}
+	if b := img.Bounds(); b != image.Rect(0, 0, cfg.Width, cfg.Height) {
+		return nil, cfg, &decodeError{kind: tracecore.ErrCorrupt, format: cfg.Format,
+			msg: fmt.Sprintf("decoded image has bounds %v, the header says %d×%d", b, cfg.Width, cfg.Height)}
+	}
+	return img, cfg, nil
+}
+
+func readConfig(rr *rewindReader) (Config, error) {
+	var buf [headLen]byte
+	n, err := io.ReadFull(rr, buf[:])
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return Config{}, rr.wrap("", err)
+	}
+	head := buf[:n]
+	f, err := Sniff(head[:min(n, SniffLen)])
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{Format: f, Orientation: 1}
+	rr.rewind()
+	var ic image.Config
+	err = safely(f, func() error {
+		var err error
+		switch f {
+		case JPEG:
+			if ic, err = jpeg.DecodeConfig(rr); err == nil {
+				rr.rewind()
+				cfg.Orientation = jpegOrientation(rr)
+			}
+		case PNG:
+			ic, err = png.DecodeConfig(rr)
+		case GIF:
+			ic, err = gif.DecodeConfig(rr)
+		case WebP:
+			if err = checkWebP(head); err == nil {
+				ic, err = webp.DecodeConfig(rr)
+			}
+		case BMP:
+			ic, err = bmp.DecodeConfig(rr)
+		case PBM, PGM, PPM:
+			var h pnmHeader
+			h, err = readPNMHeader(bufio.NewReader(rr))
+			ic.Width, ic.Height = h.width, h.height
+		}
+		return err
+	})
+	if err != nil {
+		return cfg, rr.wrap(f, err)
+	}
+	cfg.Width, cfg.Height = ic.Width, ic.Height
+	if cfg.Orientation >= 5 {
+		cfg.Width, cfg.Height = cfg.Height, cfg.Width
+	}
+	return cfg, nil
+}
+
+// A decodeError is an error of imageio's own or a decoder's error with its
+// kind: its message names the format and what failed, and errors.Is finds
+// both the kind and the decoder's error.
+type decodeError struct {
+	kind   error  // tracecore.ErrCorrupt, ErrUnsupported or ErrTooLarge
+	format Format // empty while the format is not known
+	msg    string
+	err    error // the decoder's error, or nil
+}
+
+func (e *decodeError) Error() string {
+	if e.format == "" {
+		return "imageio: " + e.msg
+	}
+	return "imageio: " + string(e.format) + ": " + e.msg
+}
+
+func (e *decodeError) Unwrap() []error {
+	if e.err == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.err}
+}
+
+// errPanic is the decoder's error of a decodeError made from a recovered
+// panic, so tests can tell one from a decoder's ordinary error.
+var errPanic = errors.New("decoder panicked")
+
+// safely runs a decoder, turning a panic into an error wrapping
+// tracecore.ErrCorrupt: decoders check their input, and this is defence in
+// depth against one that does not.
+func safely(f Format, decode func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &decodeError{kind: tracecore.ErrCorrupt, format: f,
+				msg: fmt.Sprintf("%v: %v", errPanic, p), err: errPanic}
+		}
+	}()
+	return decode()
+}
+
+// classify gives a decoder's error its kind: ErrUnsupported for what the
+// decoders report as unsupported, ErrCorrupt for everything else.
+func classify(f Format, err error) error {
+	var de *decodeError
+	if errors.As(err, &de) {
+		return err // already ours
+	}
+	msg := err.Error()
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		msg = "unexpected EOF" // the input ended inside the image
+	}
+	var kind error = tracecore.ErrCorrupt
+	for _, k := range []error{tracecore.ErrTooLarge, tracecore.ErrUnsupported, tracecore.ErrCorrupt} {
+		if errors.Is(err, k) { // tracecore.ReadPBM's errors: "tracecore: corrupt image: pbm: …"
+			kind = k
+			msg = strings.TrimPrefix(msg, k.Error()+": ")
+			break
+		}
+	}
+	var (
+		jpegUnsupported jpeg.UnsupportedError
+		pngUnsupported  png.UnsupportedError
+	)
+	switch {
+	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported), errors.Is(err, bmp.ErrUnsupported),
+		// gif, webp and vp8 have no error types; vp8 says "not implemented".
+		strings.Contains(msg, "unsupported"), strings.Contains(msg, "not implemented"):
+		kind = tracecore.ErrUnsupported
+	}
+	msg = strings.TrimPrefix(msg, string(f)+": ")
+	return &decodeError{kind: kind, format: f, msg: msg, err: err}
+}
+
+// errHeaderTooLong is what a rewindReader returns once it has recorded
+// maxHeaderBytes.
+var errHeaderTooLong = fmt.Errorf("more than %d MiB before the image data", maxHeaderBytes>>20)
+
+// A rewindReader lets Decode read the header twice, once for DecodeConfig
+// and once for the decoder, from any io.Reader: while recording it keeps
+// what it reads (at most maxHeaderBytes), rewind goes back to the start, and
+// after replay it serves the recording once more and then reads on directly,
+// letting the recording go.
+type rewindReader struct {
+	r         io.Reader
+	buf       []byte // what r gave while recording
+	off       int    // the next byte of buf to serve
+	recording bool
+	overflow  bool  // recording reached maxHeaderBytes
+	readErr   error // the first error of r other than io.EOF
+}
+
+func (rr *rewindReader) Read(p []byte) (int, error) {
+	if rr.off < len(rr.buf) {
+		n := copy(p, rr.buf[rr.off:])
+		rr.off += n
+		if !rr.recording && rr.off == len(rr.buf) {
+			rr.buf, rr.off = nil, 0
+		}
+		return n, nil
+	}
+	if !rr.recording {
+		n, err := rr.r.Read(p)
+		rr.note(err)
+		return n, err
+	}
+	room := maxHeaderBytes - len(rr.buf)
+	if room <= 0 {
+		rr.overflow = true
+		return 0, errHeaderTooLong
+	}
+	if len(p) > room {
+		p = p[:room]
+	}
+	n, err := rr.r.Read(p)
+	if need := len(rr.buf) + n; need > cap(rr.buf) {
+		// Double by hand, up to the limit: append's growth of 1.25 at
+		// this size would allocate five times the final buffer in all.
+		b := make([]byte, len(rr.buf), min(max(2*cap(rr.buf), need, 512), maxHeaderBytes))
+		copy(b, rr.buf)
+		rr.buf = b
+	}
+	rr.buf = append(rr.buf, p[:n]...)
+	rr.off = len(rr.buf)
+	rr.note(err)
+	return n, err
+}
+
+func (rr *rewindReader) note(err error) {
+	if err != nil && err != io.EOF && rr.readErr == nil {
+		rr.readErr = err
+	}
+}
+
+// rewind goes back to the start of the input.
+func (rr *rewindReader) rewind() { rr.off = 0 }
+
+// replay goes back to the start of the input for the last time.
+func (rr *rewindReader) replay() {
+	rr.off, rr.recording = 0, false
+	if len(rr.buf) == 0 {
+		rr.buf = nil
+	}
+}
+
+// wrap turns a decoder's error into the package's: the reader's own error
+// when reading failed, ErrUnsupported when the header was too long, the
+// classified decoder error otherwise.
+func (rr *rewindReader) wrap(f Format, err error) error {
+	if rr.readErr != nil {
+		if f == "" {
+			return fmt.Errorf("imageio: reading input: %w", rr.readErr)
+		}
+		return fmt.Errorf("imageio: %s: reading input: %w", f, rr.readErr)
+	}
+	if rr.overflow {
+		return &decodeError{kind: tracecore.ErrUnsupported, format: f, msg: errHeaderTooLong.Error(), err: err}
+	}
+	return classify(f, err)
+}

@@ -1,0 +1,222 @@
+package imageio_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/gif"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/image/bmp"
+
+	"github.com/svgtrace/svgtrace/tracecore/imageio"
+)
+
+// premul returns img's pixels as 8-bit premultiplied RGBA, the top byte of
+// the 16-bit values color.Color's RGBA gives: an 8-bit value v widens to
+// v·257, so 8- and 16-bit images of the same picture compare equal.
+func premul(img image.Image) [][4]uint8 {
+	r := img.Bounds()
+	px := make([][4]uint8, 0, r.Dx()*r.Dy())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, ca := img.At(x, y).RGBA()
+			px = append(px, [4]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8), uint8(ca >> 8)})
+		}
+	}
+	return px
+}
+
+func requireSamePixels(t testing.TB, want, got image.Image) {
+	t.Helper()
+	require.Equal(t, want.Bounds().Size(), got.Bounds().Size())
+	w, g := premul(want), premul(got)
+	for i := range w {
+		if w[i] != g[i] {
+			dx := want.Bounds().Dx()
+			require.Failf(t, "pixels differ", "pixel (%d, %d) is %v, want %v (premultiplied RGBA)", i%dx, i/dx, g[i], w[i])
+		}
+	}
+}
+
+// grayMarks is the marks picture in grey: red and blue become the grey
+// levels given (ImageMagick's -colorspace Gray makes them 54 and 18, the
+// Rec. 709 luma of pure red and blue; thresholding at 50% makes both 0).
+func grayMarks(red, blue uint8) *image.Gray {
+	m := image.NewGray(image.Rect(0, 0, marksW, marksH))
+	for y := 0; y < marksH; y++ {
+		for x := 0; x < marksW; x++ {
+			v := uint8(255)
+			switch {
+			case y < 16 && x < 16:
+				v = red
+			case y < 16 && x >= 32:
+				v = blue
+			}
+			m.SetGray(x, y, color.Gray{v})
+		}
+	}
+	return m
+}
+
+// alphaPicture is testdata/alpha.png: a white rectangle from (8, 8) to
+// (40, 24) on a transparent 48×32 background.
+func alphaPicture() *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, marksW, marksH))
+	for y := 8; y < 24; y++ {
+		for x := 8; x < 40; x++ {
+			m.SetNRGBA(x, y, color.NRGBA{255, 255, 255, 255})
+		}
+	}
+	return m
+}
+
+// opaque returns m with every alpha 255.
+func opaque(m *image.NRGBA) *image.NRGBA {
+	for i := 3; i < len(m.Pix); i += 4 {
+		m.Pix[i] = 255
+	}
+	return m
+}
+
+func encodeBMP(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, bmp.Encode(&buf, img))
+	return buf.Bytes()
+}
+
+func TestDecode(t *testing.T) {
+	fixture := func(name string) func(testing.TB) []byte {
+		return func(t testing.TB) []byte { return readFixture(t, name) }
+	}
+	exactly := func(want image.Image) func(testing.TB, image.Image) {
+		return func(t testing.TB, got image.Image) { requireSamePixels(t, want, got) }
+	}
+	nearly := func(tol float64) func(testing.TB, image.Image) {
+		return func(t testing.TB, got image.Image) { requireMarks(t, got, tol) }
+	}
+	for _, c := range []struct {
+		name   string
+		data   func(testing.TB) []byte
+		format imageio.Format
+		typ    string
+		check  func(testing.TB, image.Image)
+	}{
+		{"PNG", fixture("marks.png"), imageio.PNG, "*image.RGBA", exactly(marks())},
+		{"PNG16", fixture("marks16.png"), imageio.PNG, "*image.RGBA64", exactly(marks())},
+		{"PNGGray", fixture("gray.png"), imageio.PNG, "*image.Gray", exactly(grayMarks(54, 18))},
+		{"PNGPalette", fixture("palette.png"), imageio.PNG, "*image.Paletted", exactly(marks())},
+		{"PNGAlpha", fixture("alpha.png"), imageio.PNG, "*image.NRGBA", exactly(alphaPicture())},
+		{"GIFFirstFrame", fixture("anim.gif"), imageio.GIF, "*image.Paletted", exactly(marks())},
+		{"WebPLossy", fixture("marks.webp"), imageio.WebP, "*image.YCbCr", nearly(8)},
+		{"WebPLossless", fixture("alpha_lossless.webp"), imageio.WebP, "*image.NRGBA", exactly(alphaPicture())},
+		{"WebPLossyAlpha", fixture("alpha_lossy.webp"), imageio.WebP, "*image.NYCbCrA", exactly(alphaPicture())},
+		{"BMP24", fixture("marks.bmp"), imageio.BMP, "*image.RGBA", exactly(marks())},
+		{"BMPGray", func(t testing.TB) []byte { return encodeBMP(t, grayMarks(54, 18)) }, imageio.BMP, "*image.Paletted", exactly(grayMarks(54, 18))},
+		// x/image/bmp writes 32-bit pixels with a BITMAPINFOHEADER, whose
+		// fourth byte browsers and x/image/bmp ignore: the picture comes back
+		// opaque, white on black.
+		{"BMP32", func(t testing.TB) []byte { return encodeBMP(t, alphaPicture()) }, imageio.BMP, "*image.NRGBA", exactly(opaque(alphaPicture()))},
+		{"JPEG", func(t testing.TB) []byte { return encodeJPEG(t, marks()) }, imageio.JPEG, "*image.YCbCr", nearly(24)},
+		{"JPEGGray", func(t testing.TB) []byte { return encodeJPEG(t, grayMarks(0, 0)) }, imageio.JPEG, "*image.Gray", nil},
+		{"JPEGCMYK", fixture("cmyk.jpg"), imageio.JPEG, "*image.CMYK", nearly(24)},
+		{"PPMPlain", fixture("marks_plain.ppm"), imageio.PPM, "*image.RGBA", exactly(marks())},
+		{"PPMRaw", fixture("marks.ppm"), imageio.PPM, "*image.RGBA", exactly(marks())},
+		{"PPMPlain16", fixture("marks16_plain.ppm"), imageio.PPM, "*image.RGBA64", exactly(marks())},
+		{"PPMRaw16", fixture("marks16.ppm"), imageio.PPM, "*image.RGBA64", exactly(marks())},
+		{"PGMPlain", fixture("gray_plain.pgm"), imageio.PGM, "*image.Gray", exactly(grayMarks(54, 18))},
+		{"PGMRaw", fixture("gray.pgm"), imageio.PGM, "*image.Gray", exactly(grayMarks(54, 18))},
+		{"PGMPlain16", fixture("gray16_plain.pgm"), imageio.PGM, "*image.Gray16", exactly(grayMarks(54, 18))},
+		{"PGMRaw16", fixture("gray16.pgm"), imageio.PGM, "*image.Gray16", exactly(grayMarks(54, 18))},
+		{"PBMPlain", fixture("marks_plain.pbm"), imageio.PBM, "*image.Gray", exactly(grayMarks(0, 0))},
+		{"PBMRaw", fixture("marks.pbm"), imageio.PBM, "*image.Gray", exactly(grayMarks(0, 0))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := c.data(t)
+			want := imageio.Config{Format: c.format, Width: marksW, Height: marksH, Orientation: 1}
+
+			cfg, err := imageio.DecodeConfig(bytes.NewReader(data))
+			require.NoError(t, err)
+			assert.Equal(t, want, cfg)
+
+			img, cfg, err := imageio.Decode(bytes.NewReader(data), 0)
+			require.NoError(t, err)
+			assert.Equal(t, want, cfg)
+			assert.Equal(t, c.typ, fmt.Sprintf("%T", img))
+			require.Equal(t, image.Rect(0, 0, marksW, marksH), img.Bounds())
+			if c.check != nil {
+				c.check(t, img)
+			}
+		})
+	}
+}
+
+// Decode stops at the end of the image: bytes after it stay in the reader,
+// but for what a decoder's buffer reads ahead.
+func TestDecodeLeavesTrailingBytes(t *testing.T) {
+	const trailing = 64 << 10
+	const readAhead = 4096 // bufio's and image/jpeg's buffers
+	for _, name := range []string{"marks.png", "anim.gif", "marks.webp", "alpha_lossy.webp", "marks.bmp",
+		"cmyk.jpg", "marks.ppm", "marks_plain.ppm", "gray16.pgm", "marks.pbm", "marks_plain.pbm"} {
+		t.Run(name, func(t *testing.T) {
+			data := readFixture(t, name)
+			r := bytes.NewReader(append(append([]byte{}, data...), bytes.Repeat([]byte{0xaa}, trailing)...))
+			_, _, err := imageio.Decode(r, 0)
+			require.NoError(t, err)
+			read := len(data) + trailing - r.Len()
+			assert.LessOrEqualf(t, read, len(data)+readAhead, "read %d bytes of a %d-byte image", read, len(data))
+		})
+	}
+}
+
+// A GIF's first frame smaller than its logical screen is placed on a
+// transparent screen of the Config's size.
+func TestDecodeGIFSmallFrame(t *testing.T) {
+	frame := image.Rect(8, 4, 24, 20)
+	for _, c := range []struct {
+		name    string
+		palette color.Palette
+		typ     string
+	}{
+		// With a transparent entry, the rest of the screen is that entry.
+		{"TransparentEntry", color.Palette{color.RGBA{}, color.RGBA{255, 0, 0, 255}}, "*image.Paletted"},
+		// Without one, one is added to a palette with room.
+		{"PaletteWithRoom", color.Palette{color.RGBA{0, 0, 0, 255}, color.RGBA{255, 0, 0, 255}}, "*image.Paletted"},
+		// A full palette of opaque colours gives an NRGBA.
+		{"FullPalette", palette.Plan9, "*image.NRGBA"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			red := uint8(c.palette.Index(color.RGBA{255, 0, 0, 255}))
+			m := image.NewPaletted(frame, c.palette)
+			for i := range m.Pix {
+				m.Pix[i] = red
+			}
+			var buf bytes.Buffer
+			require.NoError(t, gif.EncodeAll(&buf, &gif.GIF{
+				Image:  []*image.Paletted{m},
+				Delay:  []int{0},
+				Config: image.Config{ColorModel: c.palette, Width: marksW, Height: marksH},
+			}))
+
+			img, cfg, err := imageio.Decode(&buf, 0)
+			require.NoError(t, err)
+			assert.Equal(t, imageio.Config{Format: imageio.GIF, Width: marksW, Height: marksH, Orientation: 1}, cfg)
+			assert.Equal(t, c.typ, fmt.Sprintf("%T", img))
+			require.Equal(t, image.Rect(0, 0, marksW, marksH), img.Bounds())
+			for y := 0; y < marksH; y++ {
+				for x := 0; x < marksW; x++ {
+					want := color.NRGBA{}
+					if image.Pt(x, y).In(frame) {
+						want = color.NRGBA{255, 0, 0, 255}
+					}
+					require.Equalf(t, want, color.NRGBAModel.Convert(img.At(x, y)), "pixel (%d, %d)", x, y)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,74 @@
+package imageio_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/tracecore/imageio"
+)
+
+// fuzzMaxPixels caps the work per input: 256×256 decodes in well under a
+// millisecond in every format, and anything larger fails the size check.
+const fuzzMaxPixels = 1 << 16
+
+// FuzzDecode feeds Decode arbitrary bytes, seeded with every fixture in
+// testdata/, JPEGs in all eight orientations and the hostile inputs of
+// TestHostile. Decode must not panic (nor let a decoder's panic through
+// its recover: that would be a decoder bug to report), must fail with one
+// of the three kinds, and on success return an image whose bounds are the
+// Config's displayed size, within fuzzMaxPixels, as DecodeConfig says.
+func FuzzDecode(f *testing.F) {
+	files, err := filepath.Glob("testdata/*")
+	require.NoError(f, err)
+	for _, name := range files {
+		if fi, err := os.Stat(name); err != nil || fi.IsDir() || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".sh") {
+			continue // testdata/fuzz holds the fuzzer's own corpus
+		}
+		data, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	small := image.NewNRGBA(image.Rect(0, 0, 24, 16))
+	for o := 1; o <= 8; o++ {
+		order := binary.ByteOrder(binary.BigEndian)
+		if o%2 == 0 {
+			order = binary.LittleEndian
+		}
+		f.Add(spliceAfterSOI(encodeJPEG(f, small), exifSegment(order, uint16(o))))
+	}
+	f.Add(png50000)
+	f.Add(mustHex("ffd8ffc0000b08ffffffff01011100ffda0008010100003f00"))
+	f.Add([]byte("P2 3 1 15 0 7 15"))
+	f.Add([]byte("P6 1 2 255\n\x01\x02\x03\x04\x05\x06"))
+	f.Add([]byte("P5 2 1 1000\n\x01\xf4\x03\xe8"))
+	f.Add([]byte("P1 3 2 1 0 1 0 1 0"))
+	f.Add([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
+	f.Add([]byte{})
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, cfg, err := imageio.Decode(bytes.NewReader(data), fuzzMaxPixels)
+		if err != nil {
+			require.Nil(t, img)
+			require.NotContains(t, err.Error(), "decoder panicked")
+			if !errors.Is(err, tracecore.ErrCorrupt) && !errors.Is(err, tracecore.ErrUnsupported) && !errors.Is(err, tracecore.ErrTooLarge) {
+				t.Fatalf("error of no kind: %v", err)
+			}
+			return
+		}
+		require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
+		require.LessOrEqual(t, int64(cfg.Width)*int64(cfg.Height), int64(fuzzMaxPixels))
+		require.True(t, cfg.Orientation >= 1 && cfg.Orientation <= 8, "orientation %d", cfg.Orientation)
+		c2, err := imageio.DecodeConfig(bytes.NewReader(data))
+		require.NoError(t, err)
+		require.Equal(t, cfg, c2)
+	})
+}
