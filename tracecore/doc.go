@@ -8,12 +8,17 @@
 // stage has its own file named after the paper's section:
 //
 //	bitmap.go     the bit-packed Bitmap
+//	prepare.go    an image to a bitmap: alpha, scale.go (area averaging),
+//	              threshold.go (fixed or Otsu), dominant.go (fill colour)
 //	decompose.go  §2.1 path decomposition, turn policies, turd size
 //	polygon.go    §2.2 straight subpaths and the optimal polygon
 //	adjust.go     §2.3 vertex adjustment
 //	smooth.go     §2.4 corners and curves (alphamax)
 //	optimize.go   §2.5 curve optimisation (opticurve, opttolerance)
-//	svg.go        canonical SVG output (docs/svg.md)
+//	svg.go        canonical SVG output (docs/svg.md); datauri.go
+//
+// Decoders live apart, in tracecore/imageio, so the browser's WebAssembly
+// module, which gets pixels from the browser (FromRGBA, FromGray), links none.
 //
 // # Guarantees
 //

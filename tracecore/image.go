@@ -1,13 +1,17 @@
 package tracecore
 
 import (
+	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 )
 
-// Turning a decoded image into a Bitmap: every pixel darker than a threshold
-// becomes black.
+// Reading a decoded image as planes of luminance and alpha, a row at a time,
+// straight from the pixel buffers of the standard image types. Everything
+// after this (downscaling, thresholds, the alpha rule) works on these two
+// planes only; docs/pixels.md states the rules.
 
 // Rec. 601 luma weights (0.299, 0.587, 0.114) scaled by 65536 and rounded so
 // that they sum to exactly 65536, the weights image/color's GrayModel uses.
@@ -20,74 +24,258 @@ const (
 	lumB = 7471
 )
 
-// Full scale of the luminance sums: 8-bit channels give 0 … 255·65536, 16-bit
-// channels 0 … 65535·65536. An 8-bit channel c widens to 16 bits as c·257
-// (0xff → 0xffff), so the 16-bit sum is exactly 257 times the 8-bit one and
-// the two scales describe the same fractions.
+// Scales of luminance and alpha. Luminance is held as the exact weighted sum
+// of 16-bit channels, 0 … lumFull16 = 65535·65536, which fits a uint32. An
+// 8-bit channel c widens to 16 bits as c·257 (0xff → 0xffff), so the 8-bit
+// sum, 0 … lumFull8, times 257 is the 16-bit one, and grey level v of an
+// 8-bit image has luminance v·lumLevel exactly. Alpha is 16-bit, 0 … 0xffff.
 const (
 	lumFull8  = 255 << 16
 	lumFull16 = 65535 << 16
+	lumLevel  = 257 << 16 // one 8-bit grey level: lumFull16 / 255
+	alphaFull = 0xffff
+	// alphaHalf is the least visible alpha: a pixel is visible when it is at
+	// least half opaque, 2a ≥ 0xffff, which is a ≥ 128 for 8-bit alpha
+	// (128/255 ≥ 50 % > 127/255).
+	alphaHalf = 0x8000
 )
 
-// FromImage returns the bitmap of img in which a pixel is black when its
-// luminance is below threshold (in [0, 1]) of full scale.
-//
-// Luminance uses the Rec. 601 weights 0.299, 0.587 and 0.114 in integer
-// arithmetic, Y = 19595·R + 38470·G + 7471·B exactly: on the 8-bit channels
-// of *image.Gray, *image.YCbCr and *image.RGBA, and on the 16-bit values of
-// color.Color's RGBA method for everything else (an 8-bit value c widens to
-// c·257, so both describe the same fraction of full scale). A pixel is black
-// when float64(Y)/full scale < threshold, full scale being 255·65536 or
-// 65535·65536. That division is correctly rounded, so a threshold written as
-// v/255 (or v/65535) puts grey level v itself on the white side and v−1 on
-// the black side; threshold 0 makes nothing black and threshold 1 everything
-// but pure white. The threshold becomes an integer cut once per image: the
-// per-pixel work is integer. An *image.YCbCr is thresholded on its Y plane
-// directly, which is this same weighted sum of the colour it encodes, up to
-// the rounding of the colour conversion.
-//
-// Alpha is ignored for now: the red, green and blue values are the ones the
-// RGBA method reports (premultiplied by alpha, as if composited over black)
-// and the alpha value itself plays no part. Compositing over a background
-// colour arrives with alpha handling. Palette indices past the palette's
-// end, on which image.Paletted.At would panic, count as white.
-//
-// The bitmap covers img.Bounds(): its pixel (0, 0) is img's pixel
-// Bounds().Min. Its size is checked with CheckSize against maxPixels
-// (DefaultMaxPixels if ≤ 0) before anything is allocated or read, and the
-// error wraps ErrTooLarge (ErrInvalidInput for bounds with Min past Max). A
-// threshold outside [0, 1] gives an error wrapping ErrInvalidOptions.
-//
-// *image.Gray, *image.YCbCr, *image.RGBA, *image.NRGBA and *image.Paletted are
-// read row by row from their pixel buffers, 64 pixels to a bitmap word; other
-// types go through At, one interface call per pixel.
-func FromImage(img image.Image, threshold float64, maxPixels int64) (*Bitmap, error) {
-	if math.IsNaN(threshold) || threshold < 0 || threshold > 1 {
-		return nil, fmt.Errorf("%w: threshold %v is outside [0, 1]", ErrInvalidOptions, threshold)
+// lum8 is the luminance of 8-bit straight or premultiplied channels on the
+// 16-bit scale.
+func lum8(r, g, b uint8) uint32 {
+	return (lumR*uint32(r) + lumG*uint32(g) + lumB*uint32(b)) * 257
+}
+
+// lum16 is the luminance of 16-bit channels.
+func lum16(r, g, b uint32) uint32 {
+	return lumR*r + lumG*g + lumB*b
+}
+
+// unpremul returns the straight luminance of the premultiplied luminance yp
+// with alpha a: ⌊yp·0xffff/a⌋, at most lumFull16 (premultiplied data whose
+// colour exceeds its alpha is clamped), and white for a fully transparent
+// pixel, whose colour is undefined.
+func unpremul(yp uint32, a uint32) uint32 {
+	switch a {
+	case alphaFull:
+		return yp
+	case 0:
+		return lumFull16
 	}
+	return uint32(min(uint64(yp)*alphaFull/uint64(a), lumFull16))
+}
+
+// lumAlpha returns the straight luminance and the alpha of a colour: the
+// stored channels of the straight-alpha types color.NRGBA and color.NRGBA64,
+// and the channels of the RGBA method (premultiplied) divided by alpha for
+// every other colour. The pixel-buffer paths of lumaReader compute exactly
+// this for each image type's colours.
+func lumAlpha(c color.Color) (uint32, uint16) {
+	switch c := c.(type) {
+	case color.NRGBA:
+		return lum8(c.R, c.G, c.B), uint16(c.A) * 0x101
+	case color.NRGBA64:
+		return lum16(uint32(c.R), uint32(c.G), uint32(c.B)), c.A
+	case nil:
+		return lumFull16, alphaFull // a nil palette entry is white
+	}
+	r, g, b, a := c.RGBA()
+	return unpremul(lum16(r, g, b), a), uint16(a)
+}
+
+// A lumaReader converts the rows of an image into straight luminance and
+// alpha. The type switch is per row; the loops below it read the pixel
+// buffers directly. Rows are numbered from 0 at the image's Bounds().Min.
+type lumaReader struct {
+	img    image.Image
+	x0, y0 int // img.Bounds().Min
+	w      int
+	ys     []uint32 // a row of luminance
+	as     []uint16 // a row of alpha; nil when every pixel is opaque
+	pal    *[256]paletteLuma
+	// bg is the luminance of Options.Background; hasBg says there is one.
+	// Rows are then composited onto it and come out opaque.
+	bg    uint32
+	hasBg bool
+}
+
+type paletteLuma struct {
+	y uint32
+	a uint16
+}
+
+// newLumaReader prepares to read img, whose size has been checked. It
+// allocates a row of luminance, and of alpha unless the image type has no
+// alpha or reports itself opaque.
+func newLumaReader(img image.Image, bg uint32, hasBg bool) *lumaReader {
 	r := img.Bounds()
-	bm, err := NewBitmap(r.Dx(), r.Dy(), maxPixels)
-	if err != nil {
-		return nil, fmt.Errorf("image: %w", err)
-	}
-	if bm.Width == 0 || bm.Height == 0 {
-		return bm, nil
-	}
+	rd := &lumaReader{img: img, x0: r.Min.X, y0: r.Min.Y, w: r.Dx(), bg: bg, hasBg: hasBg}
+	rd.ys = make([]uint32, rd.w)
+	alpha := true
 	switch m := img.(type) {
-	case *image.Gray:
-		fromGray(bm, m.Pix, m.Stride, grayTable(threshold))
-	case *image.YCbCr:
-		fromGray(bm, m.Y, m.YStride, grayTable(threshold))
-	case *image.RGBA:
-		fromRGBA(bm, m, lumCut(threshold, lumFull8))
+	case *image.Gray, *image.Gray16, *image.YCbCr, *image.CMYK:
+		alpha = false
 	case *image.NRGBA:
-		fromNRGBA(bm, m, lumCut(threshold, lumFull16))
+		alpha = !m.Opaque()
+	case *image.RGBA:
+		alpha = !m.Opaque()
+	case *image.NRGBA64:
+		alpha = !m.Opaque()
+	case *image.RGBA64:
+		alpha = !m.Opaque()
+	case *image.NYCbCrA:
+		alpha = !m.Opaque()
 	case *image.Paletted:
-		fromPaletted(bm, m, threshold)
-	default:
-		fromAt(bm, img, lumCut(threshold, lumFull16))
+		rd.pal = new([256]paletteLuma)
+		alpha = false
+		for i := range rd.pal {
+			if i >= len(m.Palette) { // indices past the palette's end are white
+				rd.pal[i] = paletteLuma{lumFull16, alphaFull}
+				continue
+			}
+			y, a := lumAlpha(m.Palette[i])
+			rd.pal[i] = paletteLuma{y, a}
+			alpha = alpha || a != alphaFull
+		}
 	}
-	return bm, nil
+	if alpha {
+		rd.as = make([]uint16, rd.w)
+	}
+	return rd
+}
+
+// opaque reports whether every row comes out with nil alpha.
+func (rd *lumaReader) opaque() bool { return rd.as == nil || rd.hasBg }
+
+// row returns row y's luminance and alpha (nil when opaque). The slices are
+// the reader's and are overwritten by the next call.
+func (rd *lumaReader) row(y int) ([]uint32, []uint16) {
+	ys, as, w := rd.ys, rd.as, rd.w
+	x0, sy := rd.x0, rd.y0+y
+	switch m := rd.img.(type) {
+	case *image.Gray:
+		gray8Row(ys, m.Pix[m.PixOffset(x0, sy):][:w])
+	case *image.YCbCr:
+		gray8Row(ys, m.Y[m.YOffset(x0, sy):][:w])
+	case *image.Gray16:
+		src := m.Pix[m.PixOffset(x0, sy):][:2*w]
+		for x := range ys {
+			p := src[2*x : 2*x+2 : 2*x+2]
+			ys[x] = (uint32(p[0])<<8 | uint32(p[1])) << 16 // a grey's luminance is v·65536
+		}
+	case *image.NYCbCrA:
+		gray8Row(ys, m.Y[m.YOffset(x0, sy):][:w])
+		src := m.A[m.AOffset(x0, sy):][:w]
+		for x := range as { // nil when opaque
+			as[x] = uint16(src[x]) * 0x101
+		}
+	case *image.NRGBA:
+		src := m.Pix[m.PixOffset(x0, sy):][:4*w]
+		for x := range ys {
+			p := src[4*x : 4*x+4 : 4*x+4]
+			ys[x] = lum8(p[0], p[1], p[2])
+		}
+		for x := range as {
+			as[x] = uint16(src[4*x+3]) * 0x101
+		}
+	case *image.NRGBA64:
+		src := m.Pix[m.PixOffset(x0, sy):][:8*w]
+		for x := range ys {
+			p := src[8*x : 8*x+8 : 8*x+8]
+			ys[x] = lum16(uint32(p[0])<<8|uint32(p[1]), uint32(p[2])<<8|uint32(p[3]), uint32(p[4])<<8|uint32(p[5]))
+		}
+		for x := range as {
+			as[x] = uint16(src[8*x+6])<<8 | uint16(src[8*x+7])
+		}
+	case *image.RGBA:
+		src := m.Pix[m.PixOffset(x0, sy):][:4*w]
+		for x := range ys {
+			p := src[4*x : 4*x+4 : 4*x+4]
+			ys[x] = lum8(p[0], p[1], p[2])
+			if a := p[3]; a != 0xff && as != nil {
+				ys[x] = unpremul(ys[x], uint32(a)*0x101)
+			}
+		}
+		for x := range as {
+			as[x] = uint16(src[4*x+3]) * 0x101
+		}
+	case *image.RGBA64:
+		src := m.Pix[m.PixOffset(x0, sy):][:8*w]
+		for x := range ys {
+			p := src[8*x : 8*x+8 : 8*x+8]
+			ys[x] = lum16(uint32(p[0])<<8|uint32(p[1]), uint32(p[2])<<8|uint32(p[3]), uint32(p[4])<<8|uint32(p[5]))
+			if as != nil {
+				a := uint16(p[6])<<8 | uint16(p[7])
+				ys[x], as[x] = unpremul(ys[x], uint32(a)), a
+			}
+		}
+	case *image.CMYK:
+		// color.CMYK's RGBA method, exactly.
+		src := m.Pix[m.PixOffset(x0, sy):][:4*w]
+		for x := range ys {
+			p := src[4*x : 4*x+4 : 4*x+4]
+			k := 0xffff - uint32(p[3])*0x101
+			r := (0xffff - uint32(p[0])*0x101) * k / 0xffff
+			g := (0xffff - uint32(p[1])*0x101) * k / 0xffff
+			b := (0xffff - uint32(p[2])*0x101) * k / 0xffff
+			ys[x] = lum16(r, g, b)
+		}
+	case *image.Paletted:
+		pal, src := rd.pal, m.Pix[m.PixOffset(x0, sy):][:w]
+		for x, i := range src {
+			ys[x] = pal[i].y
+		}
+		for x := range as {
+			as[x] = pal[src[x]].a
+		}
+	default:
+		for x := range ys {
+			y, a := lumAlpha(rd.img.At(x0+x, sy))
+			ys[x] = y
+			if as != nil {
+				as[x] = a
+			}
+		}
+	}
+	if rd.hasBg && as != nil {
+		compositeRow(ys, as, rd.bg)
+		return ys, nil
+	}
+	return ys, as
+}
+
+// gray8Row widens 8-bit grey levels (or Y values) to luminance.
+func gray8Row(ys []uint32, src []uint8) {
+	for x, v := range src[:len(ys)] {
+		ys[x] = uint32(v) * lumLevel
+	}
+}
+
+// gray8 returns row y of an image whose luminance is a plane of 8-bit levels
+// (*image.Gray, *image.YCbCr), for the downscaler's fast path; ok is false for
+// other images.
+func (rd *lumaReader) gray8(y int) (row []uint8, ok bool) {
+	switch m := rd.img.(type) {
+	case *image.Gray:
+		return m.Pix[m.PixOffset(rd.x0, rd.y0+y):][:rd.w], true
+	case *image.YCbCr:
+		return m.Y[m.YOffset(rd.x0, rd.y0+y):][:rd.w], true
+	}
+	return nil, false
+}
+
+// composite returns the luminance of straight luminance y with alpha a over a
+// background of luminance bg, rounded: (y·a + bg·(0xffff−a))/0xffff.
+// Luminance is linear in the channels, so this is the luminance of the
+// composited colour.
+func composite(y uint32, a uint16, bg uint32) uint32 {
+	return uint32((uint64(y)*uint64(a) + uint64(bg)*uint64(alphaFull-a) + alphaFull/2) / alphaFull)
+}
+
+func compositeRow(ys []uint32, as []uint16, bg uint32) {
+	for x, a := range as[:len(ys)] {
+		ys[x] = composite(ys[x], a, bg)
+	}
 }
 
 // lumCut returns the least luminance sum y in [0, full] with
@@ -111,118 +299,58 @@ func lumCut(threshold float64, full int64) int64 {
 // y - cut is negative exactly then.
 func isBlack(y, cut int64) uint64 { return uint64(y-cut) >> 63 }
 
-// grayTable maps an 8-bit grey level (or Y value) to 1 for black, 0 for white.
-func grayTable(threshold float64) *[256]uint8 {
-	cut := lumCut(threshold, lumFull8)
-	var t [256]uint8
-	for v := range t {
-		t[v] = uint8(isBlack(int64(v)<<16, cut))
-	}
-	return &t
-}
-
 // flushRow stores the last, partial word of a row of width pixels. Every
-// loop below packs a row the same way: for each pixel x, word = word<<1 | bit,
-// so the first pixel ends up as the most significant bit, and the word is
-// stored when x%64 == 63. A final partial word holds width%64 bits at the
-// bottom and is shifted up here, which leaves the padding bits zero.
+// loop that packs a row does it the same way: for each pixel x,
+// word = word<<1 | bit, so the first pixel ends up as the most significant
+// bit, and the word is stored when x%64 == 63. A final partial word holds
+// width%64 bits at the bottom and is shifted up here, which leaves the
+// padding bits zero.
 func flushRow(row []uint64, width int, word uint64) {
 	if r := width % wordBits; r != 0 {
 		row[width/wordBits] = word << uint(wordBits-r)
 	}
 }
 
-// fromGray thresholds a plane of 8-bit grey levels: *image.Gray's Pix or
-// *image.YCbCr's Y, each row starting at a multiple of stride.
-func fromGray(bm *Bitmap, pix []uint8, stride int, black *[256]uint8) {
-	w := bm.Width
-	for y := 0; y < bm.Height; y++ {
-		row := bm.Words[y*bm.Stride : (y+1)*bm.Stride]
-		src := pix[y*stride : y*stride+w]
-		var word uint64
-		for x, v := range src {
-			word = word<<1 | uint64(black[v])
-			if x%wordBits == wordBits-1 {
-				row[x/wordBits] = word
-			}
-		}
-		flushRow(row, w, word)
+// FromImage returns the bitmap of img at full size with a fixed threshold (in
+// [0, 1]): the pixels darker than threshold of full scale are black, under
+// the transparency rule of docs/pixels.md. It is Prepare with Options whose
+// Threshold is threshold and whose MaxPixels is maxPixels (DefaultMaxPixels
+// if ≤ 0), everything else at its default: no background, no downscaling.
+//
+// Luminance uses the Rec. 601 weights 0.299, 0.587 and 0.114 in integer
+// arithmetic, Y = 19595·R + 38470·G + 7471·B exactly on 16-bit channels (an
+// 8-bit value c widens to c·257, so both describe the same fraction of full
+// scale), of the straight (not premultiplied) colour. A pixel is black when
+// float64(Y)/(65535·65536) < threshold. That division is correctly rounded,
+// so a threshold written as v/255 (or v/65535) puts grey level v itself on
+// the white side and v−1 on the black side; threshold 0 makes nothing black
+// and threshold 1 everything but pure white. An *image.YCbCr is thresholded
+// on its Y plane directly, which is this same weighted sum of the colour it
+// encodes, up to the rounding of the colour conversion.
+//
+// Transparent pixels are never black: an image with pixels under 50 % alpha
+// is traced by its alpha (docs/pixels.md). Palette indices past the
+// palette's end, on which image.Paletted.At would panic, count as white.
+//
+// The bitmap covers img.Bounds(): its pixel (0, 0) is img's pixel
+// Bounds().Min. Its size is checked with CheckSize against maxPixels before
+// anything is allocated or read, and the error wraps ErrTooLarge
+// (ErrInvalidInput for bounds with Min past Max). A threshold outside
+// [0, 1] gives an error wrapping ErrInvalidOptions.
+//
+// The image types of package image are read row by row from their pixel
+// buffers; other types go through At, one interface call per pixel.
+func FromImage(img image.Image, threshold float64, maxPixels int64) (*Bitmap, error) {
+	if math.IsNaN(threshold) || threshold < 0 || threshold > 1 {
+		return nil, fmt.Errorf("%w: threshold %v is outside [0, 1]", ErrInvalidOptions, threshold)
 	}
-}
-
-// fromRGBA thresholds alpha-premultiplied 8-bit RGBA pixels.
-func fromRGBA(bm *Bitmap, m *image.RGBA, cut int64) {
-	w := bm.Width
-	for y := 0; y < bm.Height; y++ {
-		row := bm.Words[y*bm.Stride : (y+1)*bm.Stride]
-		src := m.Pix[y*m.Stride : y*m.Stride+4*w]
-		var word uint64
-		for x := 0; x < w; x++ {
-			p := src[4*x : 4*x+3 : 4*x+3]
-			lum := lumR*int64(p[0]) + lumG*int64(p[1]) + lumB*int64(p[2])
-			word = word<<1 | isBlack(lum, cut)
-			if x%wordBits == wordBits-1 {
-				row[x/wordBits] = word
-			}
-		}
-		flushRow(row, w, word)
+	o := DefaultOptions()
+	o.Threshold = Threshold(threshold)
+	o.MaxPixels = max(maxPixels, 0)
+	var t Tracer
+	p, err := t.Prepare(context.Background(), img, o)
+	if err != nil {
+		return nil, err
 	}
-}
-
-// fromNRGBA thresholds non-premultiplied 8-bit RGBA pixels after
-// premultiplying them to 16 bits exactly as color.NRGBA.RGBA does.
-func fromNRGBA(bm *Bitmap, m *image.NRGBA, cut int64) {
-	w := bm.Width
-	for y := 0; y < bm.Height; y++ {
-		row := bm.Words[y*bm.Stride : (y+1)*bm.Stride]
-		src := m.Pix[y*m.Stride : y*m.Stride+4*w]
-		var word uint64
-		for x := 0; x < w; x++ {
-			p := src[4*x : 4*x+4 : 4*x+4]
-			r, g, b := int64(p[0])*0x101, int64(p[1])*0x101, int64(p[2])*0x101
-			if a := int64(p[3]); a != 0xff {
-				r, g, b = r*a/0xff, g*a/0xff, b*a/0xff
-			}
-			word = word<<1 | isBlack(lumR*r+lumG*g+lumB*b, cut)
-			if x%wordBits == wordBits-1 {
-				row[x/wordBits] = word
-			}
-		}
-		flushRow(row, w, word)
-	}
-}
-
-// fromPaletted decides black or white once per palette entry.
-func fromPaletted(bm *Bitmap, m *image.Paletted, threshold float64) {
-	cut := lumCut(threshold, lumFull16)
-	var black [256]uint8 // indices past the palette stay white
-	for i, c := range m.Palette {
-		if i == len(black) {
-			break
-		}
-		if c == nil {
-			continue
-		}
-		r, g, b, _ := c.RGBA()
-		black[i] = uint8(isBlack(lumR*int64(r)+lumG*int64(g)+lumB*int64(b), cut))
-	}
-	fromGray(bm, m.Pix, m.Stride, &black)
-}
-
-// fromAt is the fallback for image types without a fast path.
-func fromAt(bm *Bitmap, img image.Image, cut int64) {
-	r := img.Bounds()
-	w := bm.Width
-	for y := 0; y < bm.Height; y++ {
-		row := bm.Words[y*bm.Stride : (y+1)*bm.Stride]
-		var word uint64
-		for x := 0; x < w; x++ {
-			cr, cg, cb, _ := img.At(r.Min.X+x, r.Min.Y+y).RGBA()
-			word = word<<1 | isBlack(lumR*int64(cr)+lumG*int64(cg)+lumB*int64(cb), cut)
-			if x%wordBits == wordBits-1 {
-				row[x/wordBits] = word
-			}
-		}
-		flushRow(row, w, word)
-	}
+	return p.Bitmap, nil
 }

@@ -3,6 +3,7 @@ package tracecore
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,12 +48,23 @@ func TestOptions(t *testing.T) {
 			Invert:       true,
 			Precision:    3,
 			Color:        "#abc",
+			Background:   "#fff",
+			MaxSide:      400,
 			MaxPixels:    1000,
 		}
 		data, err := json.Marshal(o)
 		require.NoError(t, err)
-		require.JSONEq(t, `{"turdsize":7,"turnpolicy":"majority","alphamax":0.75,"opticurve":false,"opttolerance":0.5,"threshold":0.25,"invert":true,"precision":3,"color":"#abc","maxpixels":1000}`, string(data))
+		require.JSONEq(t, `{"turdsize":7,"turnpolicy":"majority","alphamax":0.75,"opticurve":false,"opttolerance":0.5,"threshold":0.25,"invert":true,"precision":3,"color":"#abc","background":"#fff","maxside":400,"maxpixels":1000}`, string(data))
 		var back Options
+		require.NoError(t, json.Unmarshal(data, &back))
+		require.Equal(t, o, back)
+		// The automatic settings round-trip as "auto".
+		o.Threshold, o.Color = ThresholdAuto, ColorAuto
+		data, err = json.Marshal(o)
+		require.NoError(t, err)
+		require.Contains(t, string(data), `"threshold":"auto"`)
+		require.Contains(t, string(data), `"color":"auto"`)
+		back = Options{}
 		require.NoError(t, json.Unmarshal(data, &back))
 		require.Equal(t, o, back)
 	})
@@ -69,6 +81,12 @@ func TestOptions(t *testing.T) {
 			{`{"alphamax":0}`, func(o *Options) { o.AlphaMax = 0 }},
 			{`{"precision":0,"color":"#FFF"}`, func(o *Options) { o.Precision, o.Color = 0, "#FFF" }},
 			{`{"maxpixels":0}`, func(o *Options) { o.MaxPixels = 0 }},
+			{`{"threshold":"auto"}`, func(o *Options) { o.Threshold = ThresholdAuto }},
+			{`{"threshold":0}`, func(o *Options) { o.Threshold = 0 }},
+			{`{"threshold":1}`, func(o *Options) { o.Threshold = 1 }},
+			{`{"threshold":0.35}`, func(o *Options) { o.Threshold = 0.35 }},
+			{`{"threshold":null}`, func(*Options) {}},
+			{`{"color":"auto","background":"#FFF","maxside":400}`, func(o *Options) { o.Color, o.Background, o.MaxSide = ColorAuto, "#FFF", 400 }},
 		}
 		for _, tt := range tests {
 			t.Run(tt.json, func(t *testing.T) {
@@ -102,10 +120,17 @@ func TestOptions(t *testing.T) {
 			{"opttolerance", func(o *Options) { o.OptTolerance = math.NaN() }},
 			{"threshold", func(o *Options) { o.Threshold = -0.01 }},
 			{"threshold", func(o *Options) { o.Threshold = 1.01 }},
-			{"threshold", func(o *Options) { o.Threshold = math.NaN() }},
+			{"threshold", func(o *Options) { o.Threshold = Threshold(math.NaN()) }},
 			{"precision", func(o *Options) { o.Precision = -1 }},
 			{"precision", func(o *Options) { o.Precision = 7 }},
 			{"maxpixels", func(o *Options) { o.MaxPixels = -1 }},
+			{"maxside", func(o *Options) { o.MaxSide = -1 }},
+			{"threshold", func(o *Options) { o.Threshold = -0.5 }},
+			{"threshold", func(o *Options) { o.Threshold = Threshold(math.Inf(-1)) }},
+			{"color", func(o *Options) { o.Color = "Auto" }},
+			{"background", func(o *Options) { o.Background = "white" }},
+			{"background", func(o *Options) { o.Background = "#12345" }},
+			{"background", func(o *Options) { o.Background = "auto" }},
 			{"color", func(o *Options) { o.Color = "" }},
 			{"color", func(o *Options) { o.Color = "black" }},
 			{"color", func(o *Options) { o.Color = "#12345" }},
@@ -149,11 +174,77 @@ func TestOptions(t *testing.T) {
 			func(o *Options) { o.MaxPixels = 0 },
 			func(o *Options) { o.Color = "#fff" },
 			func(o *Options) { o.Color = "#AbCdEf" },
+			func(o *Options) { o.Threshold = ThresholdAuto },
+			func(o *Options) { o.Color = ColorAuto },
+			func(o *Options) { o.Background = "#fff" },
+			func(o *Options) { o.Background = "#A0B0C0" },
+			func(o *Options) { o.MaxSide = 1 },
 		} {
 			o := DefaultOptions()
 			set(&o)
 			require.NoError(t, o.Validate(), "%+v", o)
 		}
+	})
+
+	t.Run("ThresholdJSON", func(t *testing.T) {
+		for _, in := range []string{
+			`"AUTO"`, `"Auto"`, `"0.5"`, `"none"`, `""`,
+			`-1`, // ThresholdAuto's value is not a way to write "auto"
+			`-0.001`, `1.5`, `1e9`, `true`, `[0.5]`, `{}`,
+		} {
+			var o Options
+			err := json.Unmarshal([]byte(`{"threshold":`+in+`}`), &o)
+			require.ErrorIs(t, err, ErrInvalidOptions, in)
+			require.Contains(t, err.Error(), "threshold", in)
+			require.Equal(t, 1, strings.Count(err.Error(), "invalid options"), "%s: wrapped twice: %v", in, err)
+			var th Threshold
+			require.ErrorIs(t, json.Unmarshal([]byte(in), &th), ErrInvalidOptions, in)
+		}
+		for _, tt := range []struct {
+			json string
+			want Threshold
+		}{{`"auto"`, ThresholdAuto}, {`0`, 0}, {`1`, 1}, {`0.5`, 0.5}, {`0.123`, 0.123}} {
+			var th Threshold
+			require.NoError(t, json.Unmarshal([]byte(tt.json), &th))
+			require.Equal(t, tt.want, th)
+			data, err := json.Marshal(th)
+			require.NoError(t, err)
+			require.JSONEq(t, tt.json, string(data))
+		}
+		_, err := json.Marshal(Threshold(math.NaN()))
+		require.Error(t, err)
+	})
+
+	t.Run("ThresholdFlag", func(t *testing.T) {
+		var th Threshold
+		require.NoError(t, th.Set("auto"))
+		require.Equal(t, ThresholdAuto, th)
+		require.Equal(t, "auto", th.String())
+		require.NoError(t, th.Set("0.25"))
+		require.Equal(t, Threshold(0.25), th)
+		require.Equal(t, "0.25", th.String())
+		for _, bad := range []string{"", "Auto", "-1", "1.01", "NaN", "x"} {
+			err := th.Set(bad)
+			require.ErrorIs(t, err, ErrInvalidOptions, bad)
+			require.Contains(t, err.Error(), "threshold")
+		}
+		require.Equal(t, Threshold(0.25), th, "a failed Set leaves the value")
+	})
+
+	t.Run("Placeholder", func(t *testing.T) {
+		o := PlaceholderOptions()
+		require.NoError(t, o.Validate())
+		require.Equal(t, 400, o.MaxSide)
+		require.Equal(t, ThresholdAuto, o.Threshold)
+		require.Equal(t, ColorAuto, o.Color)
+		require.GreaterOrEqual(t, o.TurdSize, 10)
+		require.LessOrEqual(t, o.TurdSize, 40)
+		require.Contains(t, []int{0, 1}, o.Precision)
+		data, err := json.Marshal(o)
+		require.NoError(t, err)
+		var back Options
+		require.NoError(t, json.Unmarshal(data, &back))
+		require.Equal(t, o, back)
 	})
 
 	t.Run("JSONTypeErrors", func(t *testing.T) {
@@ -162,6 +253,8 @@ func TestOptions(t *testing.T) {
 			`{"opticurve":"yes"}`,
 			`{"alphamax":[1]}`,
 			`{"precision":1.5}`,
+			`{"maxside":"400"}`,
+			`{"background":1}`,
 			`[]`,
 			`{`,
 		} {
@@ -195,6 +288,10 @@ func fieldValue(o Options, field string) any {
 		return o.MaxPixels
 	case "color":
 		return o.Color
+	case "background":
+		return o.Background
+	case "maxside":
+		return o.MaxSide
 	}
 	panic(field)
 }

@@ -44,10 +44,18 @@ type Path struct {
 // first pixel of each).
 type Result struct {
 	// Width and Height are the size of the traced bitmap in pixels; the paths
-	// lie within [0, Width] × [0, Height].
+	// lie within [0, Width] × [0, Height]. They are the SVG's viewBox.
 	Width, Height int
+	// ImageWidth and ImageHeight are the size of the image the bitmap was
+	// prepared from (TraceImage), the SVG's width and height. A trace of a
+	// downscaled copy has a smaller Width and Height; 0 (a trace of a bitmap)
+	// means the same as Width and Height.
+	ImageWidth, ImageHeight int
 	// Options are the options the trace was made with; SVG output uses their
-	// Precision and Color.
+	// Precision and Color. After TraceImage, automatic choices are resolved:
+	// Threshold holds the threshold applied (Otsu's, for ThresholdAuto) and
+	// Color the fill chosen for ColorAuto, so that the same image traced
+	// with these Options gives the same SVG.
 	Options Options
 	Paths   []Path
 }

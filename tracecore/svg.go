@@ -6,10 +6,11 @@ import (
 )
 
 // SVG output in svgtrace's canonical form (docs/svg.md): one svg element with
-// xmlns, width, height and viewBox="0 0 W H", holding one path whose d draws
-// every outline and hole. Coordinates are rounded to Options.Precision decimal
-// places once, in absolute terms, and written as differences of the rounded
-// values, so relative commands accumulate no error.
+// xmlns, width and height (the image's size) and viewBox="0 0 W H" (the
+// traced bitmap's size, smaller when the image was downscaled), holding one
+// path whose d draws every outline and hole. Coordinates are rounded to
+// Options.Precision decimal places once, in absolute terms, and written as
+// differences of the rounded values, so relative commands accumulate no error.
 
 const svgNS = "http://www.w3.org/2000/svg"
 
@@ -28,10 +29,16 @@ func (r *Result) segmentCount() int {
 
 // AppendSVG appends the trace as a canonical SVG document to dst.
 func (r *Result) AppendSVG(dst []byte) []byte {
+	// width and height are the image's size, the viewBox the traced
+	// bitmap's: a trace of a downscaled copy is drawn at the image's size.
+	w, h := r.Width, r.Height
+	if r.ImageWidth > 0 && r.ImageHeight > 0 {
+		w, h = r.ImageWidth, r.ImageHeight
+	}
 	dst = append(dst, `<svg xmlns="`+svgNS+`" width="`...)
-	dst = strconv.AppendInt(dst, int64(r.Width), 10)
+	dst = strconv.AppendInt(dst, int64(w), 10)
 	dst = append(dst, `" height="`...)
-	dst = strconv.AppendInt(dst, int64(r.Height), 10)
+	dst = strconv.AppendInt(dst, int64(h), 10)
 	dst = append(dst, `" viewBox="0 0 `...)
 	dst = strconv.AppendInt(dst, int64(r.Width), 10)
 	dst = append(dst, ' ')

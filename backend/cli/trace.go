@@ -61,7 +61,7 @@ var traceFlags = []traceFlag{
 		return parseFloat(v, &c.opts.OptTolerance)
 	}},
 	{'k', "blacklevel", "K", "luminance threshold in [0, 1] (default 0.5)", func(c *traceConfig, v string) error {
-		return parseFloat(v, &c.opts.Threshold)
+		return c.opts.Threshold.Set(v) // a number in [0, 1] or "auto"
 	}},
 	{'i', "invert", "", "swap black and white", func(c *traceConfig, _ string) error {
 		c.opts.Invert = true

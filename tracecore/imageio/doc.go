@@ -5,8 +5,8 @@
 // raw, P1–P6), recognising the format from the first bytes only (Sniff),
 // never from a file name. It links every decoder, so the browser's
 // WebAssembly module, which gets its pixels from the browser, does not
-// import it; FromRGBA and FromGray (raw.go) wrap such pixel buffers without
-// a decoder.
+// import it; tracecore.FromRGBA and tracecore.FromGray wrap such pixel
+// buffers without a decoder.
 //
 // # Guarantees
 //

@@ -1,27 +1,24 @@
-package imageio
+package tracecore
 
 import (
 	"fmt"
 	"image"
-
-	"github.com/svgtrace/svgtrace/tracecore"
 )
 
-// Raw pixel buffers, as a browser hands them over (ImageData after
-// createImageBitmap and a canvas): no decoder is involved, and this file
-// imports none, so it can move to package tracecore for the WebAssembly
-// module unchanged.
+// Raw pixels as a browser hands them over: the WebAssembly module gets
+// ImageData from createImageBitmap and a canvas, and has no decoders. These
+// wrap the bytes, without copying, as the image types Prepare reads from
+// their pixel buffers.
 
 // FromRGBA wraps pix, width×height pixels of 4 bytes each (red, green, blue,
 // alpha, not premultiplied: a canvas's ImageData) in rows of 4·width bytes,
 // as an *image.NRGBA. The image aliases pix, which is not copied: the
 // caller must not change pix while the image is in use.
 //
-// The size is checked with tracecore.CheckSize against maxPixels
-// (tracecore.DefaultMaxPixels when ≤ 0) first: the error wraps
-// tracecore.ErrTooLarge, or tracecore.ErrInvalidInput for a negative size.
-// A pix whose length is not 4·width·height gives an error wrapping
-// tracecore.ErrInvalidInput.
+// The size is checked with CheckSize against maxPixels (DefaultMaxPixels
+// when ≤ 0) first: the error wraps ErrTooLarge, or ErrInvalidInput for a
+// negative size. A pix whose length is not 4·width·height gives an error
+// wrapping ErrInvalidInput.
 func FromRGBA(pix []byte, width, height int, maxPixels int64) (*image.NRGBA, error) {
 	n, err := rawSize("rgba", pix, width, height, 4, maxPixels)
 	if err != nil {
@@ -43,15 +40,13 @@ func FromGray(pix []byte, width, height int, maxPixels int64) (*image.Gray, erro
 
 // rawSize checks the size and returns the length pix must have.
 func rawSize(what string, pix []byte, width, height, bpp int, maxPixels int64) (int, error) {
-	if err := tracecore.CheckSize(width, height, maxPixels); err != nil {
-		return 0, fmt.Errorf("imageio: %s: %w", what, err)
+	if err := CheckSize(width, height, maxPixels); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
-	// CheckSize has bounded width·height by maxPixels, an int64; the
-	// division keeps the comparison free of overflow whatever maxPixels is.
-	pixels := int64(width) * int64(height)
-	if len(pix)%bpp != 0 || int64(len(pix)/bpp) != pixels {
-		return 0, fmt.Errorf("imageio: %s: %w: %d bytes for %d×%d pixels, want %d×%d×%d",
-			what, tracecore.ErrInvalidInput, len(pix), width, height, width, height, bpp)
+	// CheckSize has bounded width·height by maxPixels, an int64; dividing
+	// the length keeps the comparison free of overflow whatever maxPixels is.
+	if len(pix)%bpp != 0 || int64(len(pix)/bpp) != int64(width)*int64(height) {
+		return 0, fmt.Errorf("%s: %w: %d bytes for %d×%d pixels of %d bytes", what, ErrInvalidInput, len(pix), width, height, bpp)
 	}
 	return len(pix), nil
 }
