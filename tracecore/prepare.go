@@ -67,6 +67,8 @@ type Prepared struct {
 	Color string
 	// Mode is the rule that chose the black pixels.
 	Mode Mode
+	// Timings holds the prepare stage's duration.
+	Timings []StageTiming
 }
 
 // Prepare prepares img with a new Tracer. See Tracer.Prepare.
@@ -104,6 +106,7 @@ func (t *Tracer) TracePrepared(ctx context.Context, p *Prepared, opts Options) (
 		return nil, err
 	}
 	res.ImageWidth, res.ImageHeight = p.ImageWidth, p.ImageHeight
+	res.Timings = append(append([]StageTiming(nil), p.Timings...), res.Timings...)
 	res.Options.Threshold, res.Options.Color = p.Threshold, p.Color
 	return res, nil
 }
@@ -136,11 +139,13 @@ func (t *Tracer) Prepare(ctx context.Context, img image.Image, opts Options) (*P
 		return nil, fmt.Errorf("image: %w", err)
 	}
 	t.ctx = ctx
+	t.timings = t.timings[:0]
 	defer func() { t.ctx = nil }()
 	p, err := t.prepare(img, &opts)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
+	p.Timings = append([]StageTiming(nil), t.timings...)
 	return p, nil
 }
 

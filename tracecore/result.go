@@ -58,4 +58,8 @@ type Result struct {
 	// with these Options gives the same SVG.
 	Options Options
 	Paths   []Path
+	// Timings are the durations of the stages that made the trace, in order
+	// (prepare, when it came from an image, then decompose … optimize). They
+	// are the only part of a Result that differs between runs.
+	Timings []StageTiming
 }

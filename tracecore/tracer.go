@@ -3,6 +3,7 @@ package tracecore
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // A Stage names a step of turning an image into a placeholder. Progress
@@ -21,6 +22,12 @@ const (
 	StageOptimize  Stage = "optimize"  // curve optimisation (§2.5)
 	StageEncode    Stage = "encode"    // SVG output
 )
+
+// A StageTiming is how long one stage of a trace took.
+type StageTiming struct {
+	Stage    Stage
+	Duration time.Duration
+}
 
 // A ProgressFunc receives the stage in progress and the fraction of it done,
 // from 0 to 1. It is called from the tracing goroutine and must be quick.
@@ -49,8 +56,11 @@ type Tracer struct {
 	polygon polygonScratch
 	opt     optimizeScratch
 
+	timings []StageTiming // of the current call, stage by stage
+
 	// accounting for cancellation checks and progress
 	ctx       context.Context
+	started   time.Time
 	stage     Stage
 	done      int // units of the stage complete, of total
 	total     int
@@ -84,6 +94,7 @@ func (t *Tracer) Trace(ctx context.Context, bm *Bitmap, opts Options) (*Result, 
 	}
 	opts.Color, _ = parseHexColor(opts.Color)
 	t.ctx = ctx
+	t.timings = t.timings[:0]
 	defer func() { t.ctx = nil }()
 
 	if err := t.decompose(bm, &opts); err != nil {
@@ -99,12 +110,14 @@ func (t *Tracer) Trace(ctx context.Context, bm *Bitmap, opts Options) (*Result, 
 	if err := t.optimize(res, &opts); err != nil {
 		return nil, fmt.Errorf("optimize: %w", err)
 	}
+	res.Timings = append([]StageTiming(nil), t.timings...)
 	return res, nil
 }
 
 // begin starts accounting for a stage of total units of work.
 func (t *Tracer) begin(stage Stage, total int) error {
 	t.stage, t.done, t.total, t.spent, t.nextCheck = stage, 0, total, 0, checkEvery
+	t.started = time.Now()
 	if err := t.ctx.Err(); err != nil {
 		return err
 	}
@@ -138,8 +151,9 @@ func (t *Tracer) spend(n int) error {
 	return nil
 }
 
-// end reports the stage complete.
+// end records the stage's duration and reports it complete.
 func (t *Tracer) end() {
+	t.timings = append(t.timings, StageTiming{Stage: t.stage, Duration: time.Since(t.started)})
 	if t.OnProgress != nil {
 		t.OnProgress(t.stage, 1)
 	}

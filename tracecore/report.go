@@ -1,0 +1,65 @@
+package tracecore
+
+import (
+	"bytes"
+	"compress/gzip"
+	"time"
+)
+
+// A Report describes a finished trace for people and programs: the JSON
+// output of svgtrace trace --format json and of the API. Every field but
+// Timings is the same on every platform for the same input and options.
+type Report struct {
+	Width        int       `json:"width"`       // the image's size: the SVG's width and height
+	Height       int       `json:"height"`      //
+	TraceWidth   int       `json:"traceWidth"`  // the traced bitmap's size: the SVG's viewBox
+	TraceHeight  int       `json:"traceHeight"` //
+	Paths        int       `json:"paths"`
+	Segments     int       `json:"segments"`
+	SVGBytes     int       `json:"svgBytes"`
+	DataURIBytes int       `json:"dataURIBytes"`
+	GzipBytes    int       `json:"gzipBytes"` // the SVG gzipped at the default level
+	Threshold    Threshold `json:"threshold"` // the threshold applied
+	Color        string    `json:"color"`     // the fill applied
+	// Timings are milliseconds per stage, encode (SVG, data URI and gzip
+	// sizes) included.
+	Timings map[Stage]float64 `json:"timings"`
+	SVG     string            `json:"svg"`
+	DataURI string            `json:"dataURI"`
+}
+
+// Report encodes the trace and describes it.
+func (r *Result) Report() Report {
+	start := time.Now()
+	svg := r.SVG()
+	uri := appendDataURI(nil, svg)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(svg) // writes to a bytes.Buffer do not fail
+	zw.Close()
+	encode := time.Since(start)
+
+	rep := Report{
+		Width: r.ImageWidth, Height: r.ImageHeight,
+		TraceWidth: r.Width, TraceHeight: r.Height,
+		Paths:        len(r.Paths),
+		Segments:     r.segmentCount(),
+		SVGBytes:     len(svg),
+		DataURIBytes: len(uri),
+		GzipBytes:    gz.Len(),
+		Threshold:    r.Options.Threshold,
+		Color:        r.Options.Color,
+		Timings:      map[Stage]float64{StageEncode: ms(encode)},
+		SVG:          string(svg),
+		DataURI:      string(uri),
+	}
+	if rep.Width == 0 || rep.Height == 0 {
+		rep.Width, rep.Height = r.Width, r.Height
+	}
+	for _, st := range r.Timings {
+		rep.Timings[st.Stage] += ms(st.Duration)
+	}
+	return rep
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
