@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,15 +14,20 @@ import (
 	"strings"
 
 	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
 
 const traceUsage = `Usage: svgtrace trace [flags] FILE...
 
-Traces PBM bitmaps (P1 or P4) to SVG. With one input and no -o the SVG goes to
-standard output; with several, each is written beside its input as NAME.svg, as
-potrace does. FILE "-" is standard input. Flags may come before or after the
-files; "--" ends the flags. Without preset flags the trace matches potrace's
-defaults: full size, black fill, threshold 0.5.
+Traces images to SVG: JPEG (EXIF orientation applied), PNG, GIF, WebP, BMP and
+netpbm (PBM, PGM, PPM), recognised by their bytes, never by their names. With
+one input and no -o the output goes to standard output; with several, each is
+written beside its input as NAME.svg (NAME.txt for --format datauri,
+NAME.json for --format json), as potrace does. FILE "-" is standard input.
+Flags may come before or after the files; "--" ends the flags. The potrace
+preset (the default) matches potrace: full size, black fill, threshold 0.5; a
+PBM is traced exactly as given. --preset placeholder traces at 400 px with an
+automatic threshold and the image's dominant colour.
 
 Flags (potrace's where they overlap):
 `
@@ -30,8 +36,19 @@ Flags (potrace's where they overlap):
 type traceConfig struct {
 	opts   tracecore.Options
 	output string
+	format string // svg, datauri or json
 	inputs []string
 }
+
+// presets are named starting points for the options; flags given with a
+// preset change it, wherever they stand on the command line.
+var presets = map[string]func() tracecore.Options{
+	"potrace":     tracecore.DefaultOptions,
+	"placeholder": tracecore.PlaceholderOptions,
+}
+
+// formats and the extension of the file each writes beside an input.
+var formats = map[string]string{"svg": ".svg", "datauri": ".txt", "json": ".json"}
 
 // A traceFlag is one flag of the trace command.
 type traceFlag struct {
@@ -60,15 +77,38 @@ var traceFlags = []traceFlag{
 	{'O', "opttolerance", "T", "curve optimisation tolerance in pixels (default 0.2)", func(c *traceConfig, v string) error {
 		return parseFloat(v, &c.opts.OptTolerance)
 	}},
-	{'k', "blacklevel", "K", "luminance threshold in [0, 1] (default 0.5)", func(c *traceConfig, v string) error {
+	{'k', "blacklevel", "K", "luminance threshold in [0, 1], or auto (Otsu) (default 0.5)", func(c *traceConfig, v string) error {
 		return c.opts.Threshold.Set(v) // a number in [0, 1] or "auto"
+	}},
+	{0, "threshold", "K", "the same as --blacklevel", func(c *traceConfig, v string) error {
+		return c.opts.Threshold.Set(v)
 	}},
 	{'i', "invert", "", "swap black and white", func(c *traceConfig, _ string) error {
 		c.opts.Invert = true
 		return nil
 	}},
-	{'C', "color", "#RRGGBB", "fill colour (default #000000)", func(c *traceConfig, v string) error {
+	{'C', "color", "#RRGGBB", "fill colour, or auto for the image's dominant colour (default #000000)", func(c *traceConfig, v string) error {
 		c.opts.Color = v
+		return nil
+	}},
+	{0, "max-side", "N", "downscale so the longer side is at most N pixels before tracing; 0 = full size", func(c *traceConfig, v string) error {
+		return parseInt(v, &c.opts.MaxSide)
+	}},
+	{0, "background", "#RRGGBB", "composite transparent images onto this colour instead of tracing their shape", func(c *traceConfig, v string) error {
+		c.opts.Background = v
+		return nil
+	}},
+	{0, "preset", "NAME", "potrace (the default) or placeholder", func(c *traceConfig, v string) error {
+		if _, ok := presets[v]; !ok {
+			return fmt.Errorf("preset %q is not potrace or placeholder", v)
+		}
+		return nil // applied before the other flags, in parseTraceArgs
+	}},
+	{0, "format", "FORMAT", "svg (default), datauri or json (sizes, timings and both)", func(c *traceConfig, v string) error {
+		if _, ok := formats[v]; !ok {
+			return fmt.Errorf("format %q is not svg, datauri or json", v)
+		}
+		c.format = v
 		return nil
 	}},
 	{0, "precision", "N", "decimal places of coordinates, 0 to 6 (default 1)", func(c *traceConfig, v string) error {
@@ -150,7 +190,19 @@ func lookupFlag(short byte, long string) *traceFlag {
 // parseTraceArgs reads flags (anywhere among the files, GNU style: -t 5, -t5,
 // --turdsize 5, --turdsize=5, bundled switches -in) and inputs.
 func parseTraceArgs(args []string) (*traceConfig, error) {
-	c := &traceConfig{opts: tracecore.DefaultOptions()}
+	c := &traceConfig{opts: tracecore.DefaultOptions(), format: "svg"}
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, ok := strings.CutPrefix(a, "--preset=")
+		if !ok && a == "--preset" && i+1 < len(args) {
+			name, ok = args[i+1], true
+		}
+		if base, known := presets[name]; ok && known {
+			c.opts = base()
+		}
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -255,34 +307,68 @@ func traceOne(tracer *tracecore.Tracer, c *traceConfig, in string, stdin io.Read
 		defer f.Close()
 		r = f
 	}
-	bm, err := readBitmap(r, c.opts.MaxPixels)
+	res, err := traceInput(tracer, r, c.opts)
 	if err != nil {
 		return err
 	}
-	res, err := tracer.Trace(context.Background(), bm, c.opts)
+	out, err := render(res, c.format)
 	if err != nil {
 		return err
 	}
-	svg := append(res.SVG(), '\n')
 	switch {
 	case c.output == "-" || (c.output == "" && (len(c.inputs) == 1 || in == "-")):
-		_, err = stdout.Write(svg)
+		_, err = stdout.Write(out)
 		return err
 	case c.output != "":
-		return writeFileAtomic(c.output, svg)
+		return writeFileAtomic(c.output, out)
 	default:
-		return writeFileAtomic(strings.TrimSuffix(in, filepath.Ext(in))+".svg", svg)
+		return writeFileAtomic(strings.TrimSuffix(in, filepath.Ext(in))+formats[c.format], out)
 	}
 }
 
-// readBitmap reads a PBM image, recognised by its bytes, not its name.
-func readBitmap(r io.Reader, maxPixels int64) (*tracecore.Bitmap, error) {
+// traceInput reads one image, recognised by its bytes, and traces it. A PBM
+// is traced exactly as given, as potrace does (threshold and scaling apply
+// only when it is read as an image, for a MaxSide); everything else is
+// decoded by imageio and prepared by tracecore.
+func traceInput(tracer *tracecore.Tracer, r io.Reader, o tracecore.Options) (*tracecore.Result, error) {
 	br := bufio.NewReader(r)
-	head, _ := br.Peek(2)
-	if len(head) < 2 || head[0] != 'P' || (head[1] != '1' && head[1] != '4') {
-		return nil, fmt.Errorf("%w: not a PBM bitmap (other formats arrive with svgtrace's image input)", tracecore.ErrUnsupported)
+	head, _ := br.Peek(imageio.SniffLen)
+	format, err := imageio.Sniff(head)
+	if err != nil {
+		return nil, err
 	}
-	return tracecore.ReadPBM(br, maxPixels)
+	ctx := context.Background()
+	if format == imageio.PBM && o.MaxSide == 0 {
+		bm, err := tracecore.ReadPBM(br, o.MaxPixels)
+		if err != nil {
+			return nil, err
+		}
+		res, err := tracer.Trace(ctx, bm, o)
+		if err != nil {
+			return nil, err
+		}
+		if o.Color == tracecore.ColorAuto { // a bitmap has no colour to find
+			res.Options.Color = "#000000"
+		}
+		return res, nil
+	}
+	img, _, err := imageio.Decode(br, o.MaxPixels)
+	if err != nil {
+		return nil, err
+	}
+	return tracer.TraceImage(ctx, img, o)
+}
+
+// render writes a trace in the chosen format, each ending with a newline.
+func render(res *tracecore.Result, format string) ([]byte, error) {
+	switch format {
+	case "datauri":
+		return append(res.AppendDataURI(nil), '\n'), nil
+	case "json":
+		data, err := json.MarshalIndent(res.Report(), "", "  ")
+		return append(data, '\n'), err
+	}
+	return append(res.SVG(), '\n'), nil
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it

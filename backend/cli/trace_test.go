@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,14 +149,84 @@ func TestTrace(t *testing.T) {
 		truncated := filepath.Join(dir, "short.pbm")
 		require.NoError(t, os.WriteFile(truncated, []byte("P4\n64 64\n\x00\x00"), 0o644))
 		missing := filepath.Join(dir, "missing.pbm")
-		code, _, errOut := run(t, "", "trace", notPBM, paths[0], truncated, missing)
+		text := filepath.Join(dir, "notes.png")
+		require.NoError(t, os.WriteFile(text, []byte("just some text, not an image\n"), 0o644))
+		code, _, errOut := run(t, "", "trace", notPBM, paths[0], truncated, missing, text)
 		assert.Equal(t, exitFail, code)
-		assert.Contains(t, errOut, notPBM+": tracecore: unsupported image")
+		assert.Contains(t, errOut, notPBM+": imageio: png: unexpected EOF", "the bytes say PNG, whatever the name says")
+		assert.Contains(t, errOut, text+`: imageio: unsupported format: bytes start "just som"`)
 		assert.Contains(t, errOut, truncated+": tracecore: corrupt image: pbm: raster ends in row 0 of 64")
 		assert.Contains(t, errOut, missing+": open")
 		assert.FileExists(t, strings.TrimSuffix(paths[0], ".pbm")+".svg")
-		for _, p := range []string{notPBM, truncated, missing} {
+		for _, p := range []string{notPBM, truncated, missing, text} {
 			assert.NoFileExists(t, strings.TrimSuffix(p, ".pbm")+".svg", "a failed input writes nothing")
+		}
+	})
+
+	t.Run("EveryFormat", func(t *testing.T) {
+		dir := "../../tracecore/imageio/testdata"
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		seen := map[string]bool{}
+		for _, e := range entries {
+			ext := filepath.Ext(e.Name())
+			if ext == ".md" || ext == ".sh" || e.IsDir() {
+				continue
+			}
+			if e.Name() == "anim.webp" {
+				code, _, errOut := run(t, "", "trace", filepath.Join(dir, e.Name()))
+				assert.Equal(t, exitFail, code)
+				assert.Contains(t, errOut, "animated WebP is not supported")
+				continue
+			}
+			seen[ext] = true
+			code, out, errOut := run(t, "", "trace", "--preset", "placeholder", filepath.Join(dir, e.Name()))
+			require.Equal(t, exitOK, code, "%s: %s", e.Name(), errOut)
+			require.True(t, strings.HasPrefix(out, "<svg "), e.Name())
+		}
+		for _, ext := range []string{".jpg", ".png", ".gif", ".webp", ".bmp", ".pgm", ".ppm"} {
+			assert.True(t, seen[ext], "no %s fixture traced", ext)
+		}
+	})
+
+	t.Run("PlaceholderPhoto", func(t *testing.T) {
+		photo := "../../tracecore/testdata/images/fruits.jpg" // 512×480
+		code, out, errOut := run(t, "", "trace", photo, "--preset", "placeholder", "--format", "json")
+		require.Equal(t, exitOK, code, errOut)
+		var rep tracecore.Report
+		require.NoError(t, json.Unmarshal([]byte(out), &rep))
+		assert.Equal(t, []int{512, 480, 400, 375}, []int{rep.Width, rep.Height, rep.TraceWidth, rep.TraceHeight})
+		assert.Contains(t, rep.SVG, `width="512" height="480" viewBox="0 0 400 375"`)
+		assert.NotEqual(t, "#000000", rep.Color, "the dominant colour of a photo of fruit is not black")
+		assert.NotEqual(t, tracecore.ThresholdAuto, rep.Threshold, "the threshold applied is reported")
+		assert.Equal(t, len(rep.DataURI), rep.DataURIBytes)
+
+		// A flag given with the preset changes it, before or after it.
+		for _, args := range [][]string{
+			{"trace", "-C", "#ff0000", "--preset=placeholder", photo},
+			{"trace", "--preset", "placeholder", photo, "-C", "#ff0000"},
+		} {
+			code, out, errOut = run(t, "", args...)
+			require.Equal(t, exitOK, code, errOut)
+			assert.Contains(t, out, `fill="#ff0000"`)
+			assert.Contains(t, out, `viewBox="0 0 400 375"`)
+		}
+
+		code, out, errOut = run(t, "", "trace", photo, "--max-side", "100", "-k", "auto", "--format", "datauri")
+		require.Equal(t, exitOK, code, errOut)
+		assert.True(t, strings.HasPrefix(out, "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20width='512'%20height='480'%20viewBox='0%200%20100%2094'"), out[:120])
+	})
+
+	t.Run("FormatsBesideInputs", func(t *testing.T) {
+		_, paths := copyInputs(t, "fruits_400.pbm", "picos_400.pbm")
+		code, _, errOut := run(t, "", append([]string{"trace", "--format", "json"}, paths...)...)
+		require.Equal(t, exitOK, code, errOut)
+		for _, p := range paths {
+			data, err := os.ReadFile(strings.TrimSuffix(p, ".pbm") + ".json")
+			require.NoError(t, err)
+			var rep tracecore.Report
+			require.NoError(t, json.Unmarshal(data, &rep))
+			assert.Equal(t, expectSVG(t, p, func(*tracecore.Options) {}), rep.SVG+"\n")
 		}
 	})
 
@@ -180,6 +251,9 @@ func TestTrace(t *testing.T) {
 			"alphamax -1 is outside":           {"trace", "-a", "-1", fruits},
 			"--longcurve takes no value":       {"trace", "--longcurve=1", fruits},
 			"backend \"pdf\" is not supported": {"trace", "-b", "pdf", fruits},
+			"preset \"tiny\" is not":           {"trace", "--preset", "tiny", fruits},
+			"format \"png\" is not":            {"trace", "--format", "png", fruits},
+			"maxside -1":                       {"trace", "--max-side", "-1", fruits},
 		}
 		for want, args := range cases {
 			code, out, errOut := run(t, "", args...)
