@@ -15,6 +15,7 @@
 //	adjust.go     §2.3 vertex adjustment
 //	smooth.go     §2.4 corners and curves (alphamax)
 //	optimize.go   §2.5 curve optimisation (opticurve, opttolerance)
+//	posterize.go  Options.Steps layers: multilevel Otsu, band tones
 //	svg.go        canonical SVG output (docs/svg.md); datauri.go
 //
 // Decoders live apart, in tracecore/imageio, so the browser's WebAssembly

@@ -82,6 +82,20 @@ type Options struct {
 	// MaxPixels caps width×height of any input, checked before pixels are
 	// allocated. Default DefaultMaxPixels.
 	MaxPixels int64 `json:"maxpixels"`
+	// Steps, from 2 to MaxSteps, posterizes an image (TraceImage) into that
+	// many stacked layers, each filled with one tone, lighter layers under
+	// darker ones (docs/pixels.md, "Posterize"). 0 or 1, the default, traces
+	// one layer. Threshold is then unused and Invert must be false.
+	Steps int `json:"steps,omitempty"`
+	// FillStrategy chooses each posterized layer's tone from the pixels of
+	// its band: FillDominant (the default; "" means it too), FillMean,
+	// FillMedian or FillSpread.
+	FillStrategy string `json:"fillstrategy,omitempty"`
+	// Thresholds, when set, are the Steps luminance levels in (0, 1),
+	// ascending, that bound the posterized layers; nil chooses them by
+	// multilevel Otsu on the image's visible pixels. In a Result they hold
+	// the levels applied.
+	Thresholds []float64 `json:"thresholds,omitempty"`
 }
 
 // DefaultOptions returns potrace's defaults: turd size 2, minority turn policy,
@@ -190,7 +204,7 @@ func (o Options) Validate() error {
 	if _, ok := parseHexColor(o.Background); !ok && o.Background != "" {
 		return bad("background", "%q is not #rgb or #rrggbb", o.Background)
 	}
-	return nil
+	return o.validatePosterize(bad)
 }
 
 // ColorAuto as Options.Color fills the traced shapes with the dominant colour

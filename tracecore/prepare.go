@@ -86,7 +86,22 @@ func TraceImage(ctx context.Context, img image.Image, opts Options) (*Result, er
 // TraceImage turns img, decoded and upright, into a trace: Prepare, then
 // TracePrepared. The Result's SVG has the image's size as its width and
 // height and the traced bitmap's as its viewBox.
+//
+// With opts.Steps ≥ 2 it posterizes instead: the image is prepared once
+// (size check, downscaling, background or alpha) and traced as Steps
+// stacked layers, Result.Layers, lightest first (docs/pixels.md,
+// "Posterize"). Each layer is traced with t's Trace, which reports its
+// stages to OnProgress in turn.
 func (t *Tracer) TraceImage(ctx context.Context, img image.Image, opts Options) (*Result, error) {
+	if opts.Steps >= 2 {
+		if err := opts.Validate(); err != nil {
+			return nil, err
+		}
+		if img == nil {
+			return nil, fmt.Errorf("%w: nil image", ErrInvalidInput)
+		}
+		return t.posterize(ctx, img, opts)
+	}
 	p, err := t.Prepare(ctx, img, opts)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func (r *Result) Report() Report {
 	rep := Report{
 		Width: r.ImageWidth, Height: r.ImageHeight,
 		TraceWidth: r.Width, TraceHeight: r.Height,
-		Paths:        len(r.Paths),
+		Paths:        r.pathCount(),
 		Segments:     r.segmentCount(),
 		SVGBytes:     len(svg),
 		DataURIBytes: len(uri),

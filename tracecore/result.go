@@ -57,7 +57,13 @@ type Result struct {
 	// Color the fill chosen for ColorAuto, so that the same image traced
 	// with these Options gives the same SVG.
 	Options Options
-	Paths   []Path
+	// Paths are the outlines of a single-layer trace; nil when posterized.
+	Paths []Path
+	// Layers are the layers of a posterized trace (Options.Steps ≥ 2),
+	// lightest first, each drawn over the previous; nil otherwise. A layer
+	// whose band of luminance holds no pixel repeats the darker one and is
+	// left out, so there may be fewer than Steps.
+	Layers []Layer
 	// Timings are the durations of the stages that made the trace, in order
 	// (prepare, when it came from an image, then decompose … optimize). They
 	// are the only part of a Result that differs between runs.

@@ -24,6 +24,19 @@ func (r *Result) segmentCount() int {
 	for _, p := range r.Paths {
 		n += len(p.Segments)
 	}
+	for _, l := range r.Layers {
+		for _, p := range l.Paths {
+			n += len(p.Segments)
+		}
+	}
+	return n
+}
+
+func (r *Result) pathCount() int {
+	n := len(r.Paths)
+	for _, l := range r.Layers {
+		n += len(l.Paths)
+	}
 	return n
 }
 
@@ -55,16 +68,37 @@ func (r *Result) AppendSVG(dst []byte) []byte {
 		dst = r.AppendPathData(dst)
 		dst = append(dst, `"/>`...)
 	}
+	// Posterized: one path per layer, lightest first, darker ones on top.
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		if len(l.Paths) == 0 {
+			continue
+		}
+		color, ok := parseHexColor(l.Color)
+		if !ok {
+			color = "#000000"
+		}
+		dst = append(dst, `<path fill="`...)
+		dst = append(dst, color...)
+		dst = append(dst, `" d="`...)
+		dst = r.appendPaths(dst, l.Paths)
+		dst = append(dst, `"/>`...)
+	}
 	return append(dst, `</svg>`...)
 }
 
 // AppendPathData appends the SVG path data (the d attribute) of every path of
 // the trace to dst, in compact relative form with Options.Precision decimals.
+// A posterized trace's layers each have their own path data (AppendSVG).
 func (r *Result) AppendPathData(dst []byte) []byte {
+	return r.appendPaths(dst, r.Paths)
+}
+
+func (r *Result) appendPaths(dst []byte, paths []Path) []byte {
 	prec := min(max(r.Options.Precision, 0), maxPrecision)
 	w := pathWriter{buf: dst, prec: prec, scale: math.Pow10(prec), unit: uint64(math.Pow10(prec))}
-	for i := range r.Paths {
-		w.path(&r.Paths[i], i == 0)
+	for i := range paths {
+		w.path(&paths[i], i == 0)
 	}
 	return w.buf
 }

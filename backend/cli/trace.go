@@ -111,6 +111,24 @@ var traceFlags = []traceFlag{
 		c.format = v
 		return nil
 	}},
+	{0, "steps", "N", "posterize: N stacked tone layers, 2 to 8 (default 1: one layer)", func(c *traceConfig, v string) error {
+		return parseInt(v, &c.opts.Steps)
+	}},
+	{0, "fill-strategy", "S", "posterize layer tones: dominant (default), mean, median or spread", func(c *traceConfig, v string) error {
+		c.opts.FillStrategy = v
+		return nil
+	}},
+	{0, "thresholds", "T1,T2,...", "posterize thresholds in (0, 1), ascending, one per step (default automatic)", func(c *traceConfig, v string) error {
+		c.opts.Thresholds = c.opts.Thresholds[:0]
+		for _, f := range strings.Split(v, ",") {
+			var t float64
+			if err := parseFloat(strings.TrimSpace(f), &t); err != nil {
+				return err
+			}
+			c.opts.Thresholds = append(c.opts.Thresholds, t)
+		}
+		return nil
+	}},
 	{0, "precision", "N", "decimal places of coordinates, 0 to 6 (default 1)", func(c *traceConfig, v string) error {
 		return parseInt(v, &c.opts.Precision)
 	}},

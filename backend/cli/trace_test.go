@@ -217,6 +217,19 @@ func TestTrace(t *testing.T) {
 		assert.True(t, strings.HasPrefix(out, "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20width='512'%20height='480'%20viewBox='0%200%20100%2094'"), out[:120])
 	})
 
+	t.Run("Posterize", func(t *testing.T) {
+		photo := "../../tracecore/testdata/images/fruits.jpg"
+		code, out, errOut := run(t, "", "trace", photo, "--max-side", "200", "--steps", "4", "--fill-strategy", "mean")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Equal(t, 4, strings.Count(out, "<path "), "one path per layer")
+		code, out, errOut = run(t, "", "trace", photo, "--max-side", "200", "--steps", "2", "--thresholds", "0.3,0.6")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Equal(t, 2, strings.Count(out, "<path "))
+		code, _, errOut = run(t, "", "trace", photo, "--steps", "9")
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, errOut, "steps")
+	})
+
 	t.Run("FormatsBesideInputs", func(t *testing.T) {
 		_, paths := copyInputs(t, "fruits_400.pbm", "picos_400.pbm")
 		code, _, errOut := run(t, "", append([]string{"trace", "--format", "json"}, paths...)...)
