@@ -83,19 +83,7 @@ func goldenCases(t *testing.T) []goldenCase {
 
 func TestGolden(t *testing.T) {
 	sumsPath := filepath.Join(goldenDir, "SHA256SUMS")
-	want := map[string]string{}
-	if !*update {
-		data, err := os.ReadFile(sumsPath)
-		require.NoError(t, err, "run go test ./tracecore -run Golden -update to create the goldens")
-		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-			sum, name, ok := strings.Cut(line, "  ")
-			require.True(t, ok, "malformed line %q in %s", line, sumsPath)
-			want[name] = sum
-		}
-	}
-	if *update {
-		require.NoError(t, os.MkdirAll(goldenDir, 0o755))
-	}
+	want := readSums(t, sumsPath)
 	var got []string
 	var tracer tracecore.Tracer
 	bitmaps := map[string]*tracecore.Bitmap{}
@@ -138,12 +126,7 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s (%s/%s): geometry SHA-256 %s, golden %s", c.name, runtime.GOOS, runtime.GOARCH, g, want[c.name+".geometry"])
 		}
 	}
-	if *update {
-		slices.Sort(got)
-		require.NoError(t, os.WriteFile(sumsPath, []byte(strings.Join(got, "\n")+"\n"), 0o644))
-		return
-	}
-	require.Len(t, got, len(want), "the goldens list cases that no longer exist; run with -update")
+	finishSums(t, sumsPath, got, want)
 }
 
 // geometrySum hashes the exact float64 bits of every point of the trace: far
@@ -168,6 +151,37 @@ func geometrySum(res *tracecore.Result) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// readSums reads a manifest of "SHA256  NAME" lines into a map; with
+// -update it returns an empty map and makes the manifest's folder.
+func readSums(t *testing.T, path string) map[string]string {
+	t.Helper()
+	want := map[string]string{}
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		return want
+	}
+	data, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./tracecore -run Golden -update to create the goldens")
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		sum, name, ok := strings.Cut(line, "  ")
+		require.True(t, ok, "malformed line %q in %s", line, path)
+		want[name] = sum
+	}
+	return want
+}
+
+// finishSums writes the manifest with -update; otherwise it checks that the
+// manifest lists no case that no longer exists.
+func finishSums(t *testing.T, path string, got []string, want map[string]string) {
+	t.Helper()
+	if *update {
+		slices.Sort(got)
+		require.NoError(t, os.WriteFile(path, []byte(strings.Join(got, "\n")+"\n"), 0o644))
+		return
+	}
+	require.Len(t, got, len(want), "%s lists cases that no longer exist; run with -update", path)
 }
 
 func firstDiff(a, b []byte) int {

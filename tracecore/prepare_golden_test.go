@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -138,18 +136,7 @@ func TestPreparedGolden(t *testing.T) {
 	}
 
 	sumsPath := filepath.Join(preparedDir, "SHA256SUMS")
-	want := map[string]string{}
-	if !*update {
-		data, err := os.ReadFile(sumsPath)
-		require.NoError(t, err, "run go test ./tracecore -run Golden -update to create the goldens")
-		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-			sum, name, ok := strings.Cut(line, "  ")
-			require.True(t, ok, "malformed line %q in %s", line, sumsPath)
-			want[name] = sum
-		}
-	} else {
-		require.NoError(t, os.MkdirAll(preparedDir, 0o755))
-	}
+	want := readSums(t, sumsPath)
 	var got []string
 	var tracer tracecore.Tracer
 	for _, c := range cases {
@@ -176,10 +163,5 @@ func TestPreparedGolden(t *testing.T) {
 			t.Errorf("%s (%s/%s): geometry SHA-256 %s, golden %s", c.name, runtime.GOOS, runtime.GOARCH, g, want[c.name+".geometry"])
 		}
 	}
-	if *update {
-		slices.Sort(got)
-		require.NoError(t, os.WriteFile(sumsPath, []byte(strings.Join(got, "\n")+"\n"), 0o644))
-		return
-	}
-	require.Len(t, got, len(want), "the goldens list cases that no longer exist; run with -update")
+	finishSums(t, sumsPath, got, want)
 }
