@@ -45,11 +45,8 @@ func (t *Tracer) dominantColour(img image.Image, bm *Bitmap, invert bool, bg col
 			if row[x/wordBits]>>(wordBits-1-uint(x%wordBits))&1 == flip {
 				continue
 			}
-			c := colourAt(img, sx, sy)
-			switch {
-			case hasBg:
-				c = compositeColour(c, bg)
-			case c.A < 0x80:
+			c, ok := sampleColour(img, sx, sy, bg, hasBg)
+			if !ok {
 				continue
 			}
 			const drop = 8 - colourBits
@@ -81,6 +78,17 @@ func (t *Tracer) dominantColour(img image.Image, bm *Bitmap, invert bool, bg col
 		out[1+2*i], out[2+2*i] = hexDigits[v>>4], hexDigits[v&15]
 	}
 	return string(out), nil
+}
+
+// sampleColour is the colour of pixel (x, y) as the fill sees it:
+// composited onto bg when hasBg, else only if at least half opaque (a
+// transparent pixel is never traced, so it has no say in the fill).
+func sampleColour(img image.Image, x, y int, bg color.NRGBA, hasBg bool) (color.NRGBA, bool) {
+	c := colourAt(img, x, y)
+	if hasBg {
+		return compositeColour(c, bg), true
+	}
+	return c, c.A >= 0x80
 }
 
 // compositeColour composites c onto an opaque background, rounded.

@@ -438,11 +438,8 @@ func (t *Tracer) bandColours(img image.Image, band []uint8, w, h, n int, strateg
 			if k >= n {
 				continue
 			}
-			c := colourAt(img, sx, sy)
-			switch {
-			case hasBg:
-				c = compositeColour(c, bg)
-			case c.A < 0x80:
+			c, ok := sampleColour(img, sx, sy, bg, hasBg)
+			if !ok {
 				continue
 			}
 			nums[k]++
