@@ -71,13 +71,11 @@ func (t *Tracer) dominantColour(img image.Image, bm *Bitmap, invert bool, bg col
 	if n == 0 {
 		return "#000000", nil
 	}
-	const hexDigits = "0123456789abcdef"
-	out := []byte("#000000")
+	var c [3]uint8
 	for i, s := range sums[best] {
-		v := div(s, n)
-		out[1+2*i], out[2+2*i] = hexDigits[v>>4], hexDigits[v&15]
+		c[i] = uint8(div(s, n))
 	}
-	return string(out), nil
+	return hexColour(c), nil
 }
 
 // sampleColour is the colour of pixel (x, y) as the fill sees it:
@@ -144,4 +142,14 @@ func straight8(r, g, b, a uint32) color.NRGBA {
 		return color.NRGBA{}
 	}
 	return color.NRGBA{uint8(r * 0xffff / a >> 8), uint8(g * 0xffff / a >> 8), uint8(b * 0xffff / a >> 8), uint8(a >> 8)}
+}
+
+// hexColour writes a colour as #rrggbb.
+func hexColour(c [3]uint8) string {
+	const hexDigits = "0123456789abcdef"
+	out := []byte("#000000")
+	for i, v := range c {
+		out[1+2*i], out[2+2*i] = hexDigits[v>>4], hexDigits[v&15]
+	}
+	return string(out)
 }

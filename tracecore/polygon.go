@@ -20,18 +20,17 @@ type polygonScratch struct {
 	// Per-point arrays are the largest scratch of a trace (the longest path of
 	// an 8 MP photo has some 60 000 points), so indices are int32: MaxPixels
 	// keeps a path's length far below 2³¹.
-	sums   []prefixSum // sums[k]: over points 0 … k-1
-	steps  []step8     // steps[k]: the unit step from point k to point k+1
-	next   []int32     // next[k]: the next corner after point k, as a linear index
-	lon    []int32     // lon[k]: the farthest point v_k … v_lon[k] is straight to (linear); then clip
-	clip1  []int32     // clip1[j]: the first i with clip[i] ≥ j
-	seg0   []int       // greedy forward vertex positions
-	seg1   []int       // greedy backward vertex positions
-	pen    []float64   // least penalty of a polygon prefix ending at position j
-	prev   []int32     // the vertex before j on that prefix
-	poly   []int       // the chosen polygon's vertex positions
-	lines  []edgeLine  // per polygon edge, the fitted line
-	pivots []int32     // test hook: pivots before monotone sweeps, when non-nil
+	sums  []prefixSum // sums[k]: over points 0 … k-1
+	steps []step8     // steps[k]: the unit step from point k to point k+1
+	next  []int32     // next[k]: the next corner after point k, as a linear index
+	lon   []int32     // lon[k]: the farthest point v_k … v_lon[k] is straight to (linear); then clip
+	clip1 []int32     // clip1[j]: the first i with clip[i] ≥ j
+	seg0  []int       // greedy forward vertex positions
+	seg1  []int       // greedy backward vertex positions
+	pen   []float64   // least penalty of a polygon prefix ending at position j
+	prev  []int32     // the vertex before j on that prefix
+	poly  []int       // the chosen polygon's vertex positions
+	lines []edgeLine  // per polygon edge, the fitted line
 }
 
 // A step8 is a unit step between lattice points.
@@ -152,9 +151,6 @@ func (s *polygonScratch) computeLon(pts []lattice) {
 	}
 	for i := 0; i < n; i++ {
 		s.lon[i] = int32(pivot(pts, s.steps, s.next, i))
-	}
-	if s.pivots != nil {
-		s.pivots = append(s.pivots[:0], s.lon...)
 	}
 	// Make lon monotone: a straight subpath from i+1 reaching j means one from
 	// i cannot be credited with more than j.

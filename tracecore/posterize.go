@@ -501,13 +501,3 @@ func (t *Tracer) bandColours(img image.Image, band []uint8, w, h, n int, strateg
 	}
 	return tones, nil
 }
-
-// hexColour writes a colour as #rrggbb.
-func hexColour(c [3]uint8) string {
-	const hexDigits = "0123456789abcdef"
-	out := []byte("#000000")
-	for i, v := range c {
-		out[1+2*i], out[2+2*i] = hexDigits[v>>4], hexDigits[v&15]
-	}
-	return string(out)
-}

@@ -40,7 +40,6 @@ func (r *Result) Report() Report {
 	encode := time.Since(start)
 
 	rep := Report{
-		Width: r.ImageWidth, Height: r.ImageHeight,
 		TraceWidth: r.Width, TraceHeight: r.Height,
 		Paths:        r.pathCount(),
 		Segments:     r.segmentCount(),
@@ -53,9 +52,7 @@ func (r *Result) Report() Report {
 		SVG:          string(svg),
 		DataURI:      string(uri),
 	}
-	if rep.Width == 0 || rep.Height == 0 {
-		rep.Width, rep.Height = r.Width, r.Height
-	}
+	rep.Width, rep.Height = r.imageSize()
 	for _, st := range r.Timings {
 		rep.Timings[st.Stage] += ms(st.Duration)
 	}

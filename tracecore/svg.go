@@ -40,14 +40,20 @@ func (r *Result) pathCount() int {
 	return n
 }
 
+// imageSize is the size of the image the trace stands for: ImageWidth and
+// ImageHeight, or the bitmap's size for a trace of a bitmap.
+func (r *Result) imageSize() (int, int) {
+	if r.ImageWidth > 0 && r.ImageHeight > 0 {
+		return r.ImageWidth, r.ImageHeight
+	}
+	return r.Width, r.Height
+}
+
 // AppendSVG appends the trace as a canonical SVG document to dst.
 func (r *Result) AppendSVG(dst []byte) []byte {
 	// width and height are the image's size, the viewBox the traced
 	// bitmap's: a trace of a downscaled copy is drawn at the image's size.
-	w, h := r.Width, r.Height
-	if r.ImageWidth > 0 && r.ImageHeight > 0 {
-		w, h = r.ImageWidth, r.ImageHeight
-	}
+	w, h := r.imageSize()
 	dst = append(dst, `<svg xmlns="`+svgNS+`" width="`...)
 	dst = strconv.AppendInt(dst, int64(w), 10)
 	dst = append(dst, `" height="`...)

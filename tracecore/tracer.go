@@ -92,7 +92,10 @@ func (t *Tracer) Trace(ctx context.Context, bm *Bitmap, opts Options) (*Result, 
 	if err := CheckSize(bm.Width, bm.Height, opts.MaxPixels); err != nil {
 		return nil, err
 	}
-	opts.Color, _ = parseHexColor(opts.Color)
+	var ok bool
+	if opts.Color, ok = parseHexColor(opts.Color); !ok {
+		opts.Color = "#000000" // ColorAuto: a bitmap has no colours to choose from
+	}
 	t.ctx = ctx
 	t.timings = t.timings[:0]
 	defer func() { t.ctx = nil }()

@@ -361,14 +361,7 @@ func traceInput(tracer *tracecore.Tracer, r io.Reader, o tracecore.Options) (*tr
 		if err != nil {
 			return nil, err
 		}
-		res, err := tracer.Trace(ctx, bm, o)
-		if err != nil {
-			return nil, err
-		}
-		if o.Color == tracecore.ColorAuto { // a bitmap has no colour to find
-			res.Options.Color = "#000000"
-		}
-		return res, nil
+		return tracer.Trace(ctx, bm, o)
 	}
 	img, _, err := imageio.Decode(br, o.MaxPixels)
 	if err != nil {
