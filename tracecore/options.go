@@ -116,31 +116,48 @@ func DefaultOptions() Options {
 }
 
 // Placeholder settings. They make a small, recognisable silhouette of an
-// image rather than a faithful copy; byte and fidelity tuning belongs to the
-// placeholder preset's own work and may change them.
+// image rather than a faithful copy, as few bytes as the fidelity of
+// image-trace-loader's placeholders allows. They were chosen by measuring the
+// data URI bytes and the mismatch against the placeholder's own bitmap on the
+// five test images (docs/benchmarks.md, "Placeholders"); the figures in the
+// comments below are picos.jpg's, against image-trace-loader's 2 971 bytes at
+// 1.588 % mismatch.
 const (
 	// placeholderMaxSide is the traced size of a placeholder: 400 pixels on
 	// the longer side keeps a face or a logo recognisable while bounding the
 	// work (at most 160 000 pixels) whatever the upload's size.
 	placeholderMaxSide = 400
-	// placeholderTurdSize drops blobs of up to 16 pixels, a 4×4 square:
-	// at 400 pixels that is 1 % of the side, below what a placeholder shown
-	// at its image's size needs, and the thresholded texture of photos is
-	// mostly such specks, each costing tens of bytes of path data.
-	placeholderTurdSize = 16
+	// placeholderTurdSize drops blobs of up to 72 pixels (0.06 % of a
+	// 400×300 bitmap): the thresholded texture of a photo is mostly such
+	// specks, each costing tens of bytes. image-trace-loader drops up to
+	// 100; at 100 picos' mismatch rises to 1.613 %, above its 1.588 %, and
+	// at 64 its data URI grows past 3 000 bytes.
+	placeholderTurdSize = 72
+	// placeholderAlphaMax 0.8 (default 1) turns the sharper bends into
+	// corners, whose straight lines cost 2 numbers each where a curve costs
+	// 6 (or 4) and merge with their straight neighbours: 4 % fewer bytes at
+	// 0.01 points more mismatch.
+	placeholderAlphaMax = 0.8
+	// placeholderOptTolerance 0.5 (default 0.2) lets curve optimisation
+	// join more curves, which at whole-pixel precision changes the outline
+	// less than rounding does.
+	placeholderOptTolerance = 0.5
 )
 
 // PlaceholderOptions returns the settings of the placeholder preset: the
 // defaults, with images downscaled to 400 pixels on the longer side, an
-// automatic threshold, specks of up to 16 pixels dropped, coordinates on the
-// whole-pixel grid (a 400th of the image's side, invisible at placeholder
-// size, and about 37 % fewer bytes than tenths on the test images) and the
+// automatic threshold, specks of up to 72 pixels dropped, sharper corners
+// (alphamax 0.8) and freer curve joining (opttolerance 0.5), coordinates on
+// the whole-pixel grid (a 400th of the image's side, invisible at placeholder
+// size, and about 40 % fewer bytes than tenths on the test images) and the
 // dominant colour as fill.
 func PlaceholderOptions() Options {
 	o := DefaultOptions()
 	o.MaxSide = placeholderMaxSide
 	o.Threshold = ThresholdAuto
 	o.TurdSize = placeholderTurdSize
+	o.AlphaMax = placeholderAlphaMax
+	o.OptTolerance = placeholderOptTolerance
 	o.Precision = 0
 	o.Color = ColorAuto
 	return o

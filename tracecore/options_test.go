@@ -238,7 +238,7 @@ func TestOptions(t *testing.T) {
 		require.Equal(t, ThresholdAuto, o.Threshold)
 		require.Equal(t, ColorAuto, o.Color)
 		require.GreaterOrEqual(t, o.TurdSize, 10)
-		require.LessOrEqual(t, o.TurdSize, 40)
+		require.LessOrEqual(t, o.TurdSize, 100) // image-trace-loader drops up to 100
 		require.Contains(t, []int{0, 1}, o.Precision)
 		data, err := json.Marshal(o)
 		require.NoError(t, err)

@@ -311,9 +311,9 @@ func TestPosterizeGolden(t *testing.T) {
 	for _, tt := range []struct {
 		name, strategy, colour, sum string
 	}{
-		{"Grey", "", "#000000", "daa191cc8957ebcb9eba560f1807a3763a2cf3c5449d3d358dd195fba94a02bb"},
-		{"AutoMean", FillMean, ColorAuto, "f6a92c6199a1fef751e74e56ae295c3cf189381d49b46bac7a6c06fd755f4eb3"},
-		{"AutoSpread", FillSpread, ColorAuto, "a00497a4b31aed380a8ae98b6ebbf20344cccf4d7202c0bda511f781825d2f2a"},
+		{"Grey", "", "#000000", "69c37f1cfa739bdb19f32638383bae6f35c5cd4af5c702cc523a630ae4509435"},
+		{"AutoMean", FillMean, ColorAuto, "c9911191b31e8a6d221769ef5125f1db5ab38f4a81981372caa24c733585b198"},
+		{"AutoSpread", FillSpread, ColorAuto, "545720008935568beb1e4fdba9a1cb47e0af5d7b0ba469fa5706e113df3ade8a"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			o := DefaultOptions()

@@ -127,6 +127,10 @@ type pathWriter struct {
 	number bool    // the last thing written was a number
 	dot    bool    // … and it contained a decimal point
 	cx, cy int64   // current point, in grid units
+	// c2x, c2y is the second control point of the curve just written, when
+	// smoothFrom says the last thing written was a curve (which s may follow).
+	c2x, c2y   int64
+	smoothFrom bool
 }
 
 func (w *pathWriter) grid(v float64) int64 { return int64(math.Round(v * w.scale)) }
@@ -151,18 +155,7 @@ func (w *pathWriter) path(p *Path, first bool) {
 			w.lineTo(w.grid(s.C2.X), w.grid(s.C2.Y))
 			w.lineTo(w.grid(s.End.X), w.grid(s.End.Y))
 		default:
-			x1, y1 := w.grid(s.C1.X), w.grid(s.C1.Y)
-			x2, y2 := w.grid(s.C2.X), w.grid(s.C2.Y)
-			x3, y3 := w.grid(s.End.X), w.grid(s.End.Y)
-			w.flushLine()
-			w.command('c')
-			w.num(x1 - w.cx)
-			w.num(y1 - w.cy)
-			w.num(x2 - w.cx)
-			w.num(y2 - w.cy)
-			w.num(x3 - w.cx)
-			w.num(y3 - w.cy)
-			w.cx, w.cy = x3, y3
+			w.curveTo(w.grid(s.C1.X), w.grid(s.C1.Y), w.grid(s.C2.X), w.grid(s.C2.Y), w.grid(s.End.X), w.grid(s.End.Y))
 		}
 	}
 	if w.cx == sx && w.cy == sy {
@@ -171,6 +164,69 @@ func (w *pathWriter) path(p *Path, first bool) {
 	w.flushLine()
 	w.command('z')
 	w.cx, w.cy = sx, sy
+	w.smoothFrom = false
+}
+
+// curveTo draws a curve with control points (x1, y1) and (x2, y2) to
+// (x3, y3), all in grid units. Two simplifications move a control point by
+// at most one grid unit, as far as rounding to the grid already may
+// (docs/svg.md, "Within one grid unit"):
+//   - a curve whose control points both lie within one grid unit of its
+//     chord is drawn as the straight line of the chord;
+//   - a curve whose first control point lies within one grid unit of the
+//     reflection of the previous curve's second control point is written
+//     with s, which leaves that control point implicit.
+func (w *pathWriter) curveTo(x1, y1, x2, y2, x3, y3 int64) {
+	dx, dy := x3-w.cx, y3-w.cy
+	if nearChord(x1-w.cx, y1-w.cy, dx, dy) && nearChord(x2-w.cx, y2-w.cy, dx, dy) {
+		w.lineTo(x3, y3)
+		return
+	}
+	w.flushLine()
+	if w.smoothFrom && withinOne(x1-(2*w.cx-w.c2x), y1-(2*w.cy-w.c2y)) {
+		w.command('s')
+	} else {
+		w.command('c')
+		w.num(x1 - w.cx)
+		w.num(y1 - w.cy)
+	}
+	w.num(x2 - w.cx)
+	w.num(y2 - w.cy)
+	w.num(dx)
+	w.num(dy)
+	w.cx, w.cy = x3, y3
+	w.c2x, w.c2y, w.smoothFrom = x2, y2, true
+}
+
+// withinOne reports whether the vector (x, y) is at most one grid unit long.
+func withinOne(x, y int64) bool {
+	return (x == 0 && -1 <= y && y <= 1) || (y == 0 && -1 <= x && x <= 1)
+}
+
+// maxChordUnits bounds the coordinates nearChord works with, so that every
+// product below fits in an int64 (2·(2^30)² < 2^63). A curve longer than
+// 2^30 grid units (over a thousand pixels at precision 6) is never
+// simplified, which costs bytes only.
+const maxChordUnits = 1 << 30
+
+// nearChord reports whether the point (px, py) lies within one grid unit of
+// the segment from (0, 0) to (dx, dy), in exact integer arithmetic.
+func nearChord(px, py, dx, dy int64) bool {
+	for _, v := range [4]int64{px, py, dx, dy} {
+		if v <= -maxChordUnits || v >= maxChordUnits {
+			return false
+		}
+	}
+	dot, length2 := px*dx+py*dy, dx*dx+dy*dy
+	switch {
+	case dot <= 0: // nearest to the start (or the chord is a point)
+		return withinOne(px, py)
+	case dot >= length2: // nearest to the end
+		return withinOne(px-dx, py-dy)
+	}
+	// The distance to the chord's line is |cross| / |d|.
+	cross := px*dy - py*dx
+	return cross > -maxChordUnits && cross < maxChordUnits && cross*cross <= length2
 }
 
 // lineTo draws a straight line to (x, y). It is held back while the next line
@@ -181,6 +237,7 @@ func (w *pathWriter) lineTo(x, y int64) {
 	if dx == 0 && dy == 0 {
 		return
 	}
+	w.smoothFrom = false
 	w.cx, w.cy = x, y
 	if l := &w.line; w.inLine && l[0]*dy == l[1]*dx && l[0]*dx+l[1]*dy > 0 {
 		l[0], l[1] = l[0]+dx, l[1]+dy

@@ -118,52 +118,69 @@ func TestSVG(t *testing.T) {
 }
 
 // requirePathDataRoundTrips parses res's path data back to absolute
-// coordinates and checks that every start, corner vertex, control point and
-// segment end is where the Result says, to within half a grid unit.
+// coordinates and checks that every start, corner vertex and segment end is
+// where the Result says, to within half a grid unit, and every control point
+// to within the one grid unit docs/svg.md allows on top of that: a curve
+// written with s has its first control point within one unit of the
+// reflection, and a curve written as a straight line has both control points
+// within one unit of the line.
 func requirePathDataRoundTrips(t testing.TB, res *Result) {
 	t.Helper()
 	d := res.AppendPathData(nil)
 	subs, err := parsePathData(string(d), res.Options.Precision)
 	require.NoError(t, err, "path data %.200q", d)
 	require.Len(t, subs, len(res.Paths))
-	tol := 0.5/math.Pow10(res.Options.Precision) + 1e-9
-	near := func(a, b Point) bool { return math.Abs(a.X-b.X) <= tol && math.Abs(a.Y-b.Y) <= tol }
+	unit := 1 / math.Pow10(res.Options.Precision)
+	tol := 0.5*unit + 1e-9
+	nearTol := func(a, b Point, tol float64) bool { return math.Abs(a.X-b.X) <= tol && math.Abs(a.Y-b.Y) <= tol }
+	near := func(a, b Point) bool { return nearTol(a, b, tol) }
 	for i, p := range res.Paths {
 		sp := subs[i]
 		require.True(t, near(sp.start, p.Start), "path %d starts at %v, want %v", i, sp.start, p.Start)
 		cur, k := sp.start, 0
+		// lineTo checks that a straight line of the path data reaches want:
+		// collinear lines are written as one, and the last line back to the
+		// start is left to z, so want may lie inside the next written line
+		// (or the closing one).
+		lineTo := func(si int, want Point) {
+			end, written := sp.start, k < len(sp.ops) // or z's line
+			if written {
+				require.Equal(t, byte('L'), sp.ops[k].cmd, "path %d segment %d: want a line to %v", i, si, want)
+				end = sp.ops[k].pts[0]
+			}
+			if near(end, want) {
+				cur = end
+				if written {
+					k++
+				}
+				return
+			}
+			if near(cur, want) {
+				return // reached already, or a line that rounds to zero length
+			}
+			require.True(t, onSegment(want, cur, end, tol), "path %d segment %d: %v is not on the line %v–%v", i, si, want, cur, end)
+		}
 		for si, s := range p.Segments {
-			if s.Kind == Bezier {
-				require.Less(t, k, len(sp.ops), "path %d segment %d: path data ends early", i, si)
+			if s.Kind == Corner {
+				lineTo(si, s.C2)
+				lineTo(si, s.End)
+				continue
+			}
+			if k < len(sp.ops) && sp.ops[k].cmd == 'C' {
 				op := sp.ops[k]
 				k++
-				require.Equal(t, byte('C'), op.cmd, "path %d segment %d", i, si)
-				for j, want := range []Point{s.C1, s.C2, s.End} {
-					require.True(t, near(op.pts[j], want), "path %d segment %d point %d: %v, want %v", i, si, j, op.pts[j], want)
+				require.True(t, nearTol(op.pts[0], s.C1, unit+tol), "path %d segment %d: first control point %v, want %v", i, si, op.pts[0], s.C1)
+				for j, want := range []Point{s.C2, s.End} {
+					require.True(t, near(op.pts[j+1], want), "path %d segment %d point %d: %v, want %v", i, si, j+1, op.pts[j+1], want)
 				}
 				cur = op.pts[2]
 				continue
 			}
-			// A corner's two lines. Collinear lines are written as one, and
-			// the last line back to the start is left to z, so a target may
-			// lie inside the next written line (or the closing one).
-			for _, want := range []Point{s.C2, s.End} {
-				end, written := sp.start, k < len(sp.ops) // or z's line
-				if written {
-					require.Equal(t, byte('L'), sp.ops[k].cmd, "path %d segment %d: want a line to %v", i, si, want)
-					end = sp.ops[k].pts[0]
-				}
-				if near(end, want) {
-					cur = end
-					if written {
-						k++
-					}
-					continue
-				}
-				if near(cur, want) {
-					continue // reached already, or a line that rounds to zero length
-				}
-				require.True(t, onSegment(want, cur, end, tol), "path %d segment %d: %v is not on the line %v–%v", i, si, want, cur, end)
+			// A curve written as a straight line.
+			from := cur
+			lineTo(si, s.End)
+			for _, c := range []Point{s.C1, s.C2} {
+				require.True(t, onSegment(c, from, s.End, unit+tol), "path %d segment %d: control point %v is not within a grid unit of the line %v–%v", i, si, c, from, s.End)
 			}
 		}
 		require.Equal(t, len(sp.ops), k, "path %d: extra commands", i)
@@ -196,7 +213,7 @@ type subpath struct {
 	ops   []pathOp
 }
 
-// parsePathData reads the path data svgtrace writes (M m L l H h V v C c Z z,
+// parsePathData reads the path data svgtrace writes (M m L l H h V v C c S s Z z,
 // implicit repetition) into absolute subpaths. It also enforces the canonical
 // number form of docs/svg.md: no exponent, no '+', at most prec decimals, no
 // trailing zero in a fraction, no leading zero before the point, and a
@@ -204,9 +221,10 @@ type subpath struct {
 func parsePathData(d string, prec int) ([]subpath, error) {
 	var subs []subpath
 	var cur, start Point
-	var cmd byte  // the command in force
-	var last byte // the last command letter written
-	open := false // inside a subpath not yet closed
+	var cmd byte        // the command in force
+	var last byte       // the last command letter written
+	open := false       // inside a subpath not yet closed
+	afterCurve := false // the last command drew a curve, which s may follow
 	i := 0
 	prevNum, prevDot := false, false
 
@@ -289,7 +307,7 @@ func parsePathData(d string, prec int) ([]subpath, error) {
 			if !open {
 				return nil, fmt.Errorf("offset %d: z outside a subpath", i)
 			}
-			cur, open = start, false
+			cur, open, afterCurve = start, false, false
 			continue
 		case 'm':
 			x, err := number()
@@ -349,9 +367,22 @@ func parsePathData(d string, prec int) ([]subpath, error) {
 			}
 			cur = Point{x, y}
 			sp.ops = append(sp.ops, pathOp{'L', []Point{cur}})
-		case 'c':
+			afterCurve = false
+		case 'c', 's':
 			var v [6]float64
-			for k := range v {
+			first := 0
+			if cmd|0x20 == 's' {
+				// The first control point is the reflection of the
+				// previous curve's second about the current point.
+				first = 2
+				if n := len(sp.ops); n > 0 && sp.ops[n-1].cmd == 'C' && afterCurve {
+					c2 := sp.ops[n-1].pts[1]
+					v[0], v[1] = 2*cur.X-c2.X-base.X, 2*cur.Y-c2.Y-base.Y
+				} else {
+					v[0], v[1] = cur.X-base.X, cur.Y-base.Y
+				}
+			}
+			for k := first; k < len(v); k++ {
 				var err error
 				if v[k], err = number(); err != nil {
 					return nil, err
@@ -360,6 +391,7 @@ func parsePathData(d string, prec int) ([]subpath, error) {
 			op := pathOp{'C', []Point{{base.X + v[0], base.Y + v[1]}, {base.X + v[2], base.Y + v[3]}, {base.X + v[4], base.Y + v[5]}}}
 			cur = op.pts[2]
 			sp.ops = append(sp.ops, op)
+			afterCurve = true
 		default:
 			return nil, fmt.Errorf("offset %d: unexpected command %c", i, cmd)
 		}
@@ -455,4 +487,43 @@ func TestPathWriterNum(t *testing.T) {
 		w.num(4)
 		require.Equal(t, "M1,.5c.5.5zm-1,2l.3.4", string(w.buf))
 	})
+}
+
+// TestPathWriterSimplify pins the two simplifications of docs/svg.md,
+// "Within one grid unit", on whole-pixel grids: curves near their chord
+// become lines, and near-mirrored control points become s.
+func TestPathWriterSimplify(t *testing.T) {
+	type curve [6]int64 // x1, y1, x2, y2, x3, y3, absolute grid units
+	tests := []struct {
+		name   string
+		curves []curve
+		want   string
+	}{
+		{"Curve", []curve{{0, 2, 4, 2, 4, 0}}, "c0,2,4,2,4,0"},
+		{"ControlsOnChord", []curve{{1, 0, 3, 0, 4, 0}}, "h4"},
+		{"ControlsOneUnitOff", []curve{{1, 1, 3, -1, 4, 0}}, "h4"},
+		{"ControlOneDiagonalOff", []curve{{1, 1, 3, 1, 4, 0}}, "h4"},    // each control point one unit from the chord
+		{"ControlTwoOff", []curve{{1, 2, 3, 0, 4, 0}}, "c1,2,3,0,4,0"}, // two units: kept
+		{"ControlPastTheEnd", []curve{{1, 0, 6, 0, 4, 0}}, "c1,0,6,0,4,0"},
+		{"ControlJustPastTheEnd", []curve{{1, 0, 5, 0, 4, 0}}, "h4"},
+		{"ControlBeforeTheStart", []curve{{-1, 0, 3, 3, 4, 4}}, "l4,4"},
+		{"Diagonal", []curve{{1, 2, 3, 2, 4, 4}}, "l4,4"}, // distance 1/√5·2 ≈ .89
+		{"ClosedLoop", []curve{{1, 0, 0, 1, 0, 0}}, ""},   // within a unit of its start: nothing to draw
+		{"LinesMerge", []curve{{1, 0, 3, 0, 4, 0}, {5, 1, 7, 0, 8, 0}}, "h8"},
+		{"Smooth", []curve{{0, 2, 2, 4, 4, 4}, {6, 4, 8, 2, 8, 0}}, "c0,2,2,4,4,4s4-2,4-4"},
+		{"SmoothWithinOne", []curve{{0, 2, 2, 4, 4, 4}, {7, 4, 8, 2, 8, 0}}, "c0,2,2,4,4,4s4-2,4-4"},
+		{"NotSmooth", []curve{{0, 2, 2, 4, 4, 4}, {7, 5, 8, 2, 8, 0}}, "c0,2,2,4,4,4,3,1,4-2,4-4"},
+		{"SmoothRepeats", []curve{{0, 2, 2, 4, 4, 4}, {6, 4, 8, 2, 8, 0}, {8, -2, 6, -4, 4, -4}}, "c0,2,2,4,4,4s4-2,4-4-2-4-4-4"},
+		{"NoSmoothAfterLine", []curve{{1, 0, 3, 0, 4, 0}, {4, 2, 6, 4, 8, 4}}, "h4c0,2,2,4,4,4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newTestPathWriter(0)
+			for _, c := range tt.curves {
+				w.curveTo(c[0], c[1], c[2], c[3], c[4], c[5])
+			}
+			w.flushLine()
+			require.Equal(t, tt.want, string(w.buf))
+		})
+	}
 }
