@@ -502,8 +502,8 @@ func TestPathWriterSimplify(t *testing.T) {
 		{"Curve", []curve{{0, 2, 4, 2, 4, 0}}, "c0,2,4,2,4,0"},
 		{"ControlsOnChord", []curve{{1, 0, 3, 0, 4, 0}}, "h4"},
 		{"ControlsOneUnitOff", []curve{{1, 1, 3, -1, 4, 0}}, "h4"},
-		{"ControlOneDiagonalOff", []curve{{1, 1, 3, 1, 4, 0}}, "h4"},    // each control point one unit from the chord
-		{"ControlTwoOff", []curve{{1, 2, 3, 0, 4, 0}}, "c1,2,3,0,4,0"}, // two units: kept
+		{"ControlsOneUnitOffOneSide", []curve{{1, 1, 3, 1, 4, 0}}, "h4"}, // a bulge of ¾ unit
+		{"ControlTwoOff", []curve{{1, 2, 3, 0, 4, 0}}, "c1,2,3,0,4,0"},   // two units: kept
 		{"ControlPastTheEnd", []curve{{1, 0, 6, 0, 4, 0}}, "c1,0,6,0,4,0"},
 		{"ControlJustPastTheEnd", []curve{{1, 0, 5, 0, 4, 0}}, "h4"},
 		{"ControlBeforeTheStart", []curve{{-1, 0, 3, 3, 4, 4}}, "l4,4"},
