@@ -1,6 +1,9 @@
 package tracecore
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Downscaling by area averaging: an exact box filter. Each pixel of the
 // smaller image is the mean of the source area it covers, source pixels
@@ -118,7 +121,7 @@ func (t *Tracer) downscaleShifted(rd *lumaReader, srcH, w, h int, shift, shiftA 
 	for sy := 0; sy < srcH; sy++ {
 		if gray {
 			row, _ := rd.gray8(sy)
-			sumRow(hy, row, cols, ww, 0)
+			sumRowBytes(hy, row, cols, ww)
 		} else {
 			ys, as := rd.row(sy)
 			if alpha {
@@ -173,6 +176,46 @@ func sumRow[T uint8 | uint32](hs []uint64, src []T, cols []colSpan, w uint64, sh
 		}
 		if c.wr != 0 {
 			s += uint64(c.wr) * (uint64(src[c.e]) >> shift)
+		}
+		hs[j] = s
+	}
+}
+
+// sumRowBytes is sumRow for bytes unshifted, the grey and JPEG luma fast
+// path, which reads 8 at a time: a photo downscaled to 400 pixels sums runs
+// of 8 or more bytes, and adding them as a word's lanes halves the time of
+// the whole downscale against a byte at a time (BenchmarkPrepare).
+func sumRowBytes(hs []uint64, src []uint8, cols []colSpan, w uint64) {
+	hs = hs[:len(cols)]
+	for j, c := range cols {
+		run := src[c.f:c.e]
+		var s uint64
+		for len(run) >= 8 {
+			x := binary.LittleEndian.Uint64(run)
+			// Add byte pairs into four 16-bit lanes (each ≤ 510), then
+			// the lanes into the top 16 bits (≤ 2040) by multiplying.
+			x = x&0x00ff00ff00ff00ff + x>>8&0x00ff00ff00ff00ff
+			s += x * 0x0001000100010001 >> 48
+			run = run[8:]
+		}
+		if n := len(run); n > 0 {
+			if tail := int(c.e) - n; tail+8 <= len(src) {
+				// The last 1–7 bytes: one load, the bytes past them masked.
+				x := binary.LittleEndian.Uint64(src[tail:]) & (1<<(8*n) - 1)
+				x = x&0x00ff00ff00ff00ff + x>>8&0x00ff00ff00ff00ff
+				s += x * 0x0001000100010001 >> 48
+			} else {
+				for _, v := range run {
+					s += uint64(v)
+				}
+			}
+		}
+		s *= w
+		if c.wl != 0 {
+			s += uint64(c.wl) * uint64(src[c.f-1])
+		}
+		if c.wr != 0 {
+			s += uint64(c.wr) * uint64(src[c.e])
 		}
 		hs[j] = s
 	}
