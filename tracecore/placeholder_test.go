@@ -5,7 +5,6 @@ package tracecore_test
 import (
 	"bytes"
 	"os"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,10 +31,6 @@ var imageTraceLoader = []struct {
 	{"fruits.jpg", 3580, 2.163},
 }
 
-// fillAttr matches an SVG fill colour, which mismatch ignores: it measures
-// the shape, and a light dominant colour would render as white.
-var fillAttr = regexp.MustCompile(`fill="#[0-9a-f]+"`)
-
 // TestPlaceholderAgainstImageTraceLoader holds the placeholder preset to
 // its promise: a data URI no larger than image-trace-loader's for the same
 // photo, at a mismatch (against the placeholder's own bitmap) no worse.
@@ -45,9 +40,9 @@ func TestPlaceholderAgainstImageTraceLoader(t *testing.T) {
 		t.Run(itl.file, func(t *testing.T) {
 			data, err := os.ReadFile("testdata/images/" + itl.file)
 			require.NoError(t, err)
-			img, _, err := imageio.Decode(bytes.NewReader(data), 0)
-			require.NoError(t, err)
 			opts := tracecore.PlaceholderOptions()
+			img, _, err := imageio.DecodeReduced(bytes.NewReader(data), 0, opts.MaxSide)
+			require.NoError(t, err)
 			p, err := tracecore.Prepare(t.Context(), img, opts)
 			require.NoError(t, err)
 			res, err := new(tracecore.Tracer).TracePrepared(t.Context(), p, opts)
@@ -55,6 +50,8 @@ func TestPlaceholderAgainstImageTraceLoader(t *testing.T) {
 
 			uri := res.DataURI()
 			require.LessOrEqual(t, len(uri), itl.uriBytes, "data URI bytes")
+			// Mismatch measures the shape: a light dominant colour would
+			// render as white.
 			mismatch, err := fidelity.Mismatch(p.Bitmap, fillAttr.ReplaceAll(res.SVG(), []byte(`fill="#000000"`)))
 			require.NoError(t, err)
 			require.LessOrEqual(t, mismatch, itl.mismatch, "mismatch %%")

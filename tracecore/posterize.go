@@ -148,7 +148,8 @@ func (t *Tracer) posterize(ctx context.Context, img image.Image, opts Options) (
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	res := &Result{Width: pp.w, Height: pp.h, ImageWidth: r.Dx(), ImageHeight: r.Dy()}
+	_, imageW, imageH := source(img)
+	res := &Result{Width: pp.w, Height: pp.h, ImageWidth: imageW, ImageHeight: imageH}
 	res.Timings = append([]StageTiming(nil), t.timings...)
 	lo := opts
 	lo.Steps, lo.Thresholds, lo.FillStrategy = 0, nil, ""
@@ -180,9 +181,10 @@ type posterized struct {
 }
 
 func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, error) {
+	img, imageW, imageH := source(img)
 	r := img.Bounds()
 	W, H := r.Dx(), r.Dy()
-	w, h := targetSize(W, H, opts.MaxSide)
+	w, h := tracedSize(img, imageW, imageH, opts.MaxSide)
 	n := opts.Steps
 	pp := &posterized{w: w, h: h, colors: make([]string, n)}
 	for range n {

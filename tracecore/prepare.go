@@ -165,15 +165,16 @@ func (t *Tracer) Prepare(ctx context.Context, img image.Image, opts Options) (*P
 }
 
 func (t *Tracer) prepare(img image.Image, opts *Options) (*Prepared, error) {
+	img, imageW, imageH := source(img)
 	r := img.Bounds()
 	W, H := r.Dx(), r.Dy()
-	w, h := targetSize(W, H, opts.MaxSide)
+	w, h := tracedSize(img, imageW, imageH, opts.MaxSide)
 	bm, err := NewBitmap(w, h, opts.MaxPixels)
 	if err != nil {
 		return nil, err
 	}
 	auto := opts.Threshold == ThresholdAuto
-	p := &Prepared{Bitmap: bm, ImageWidth: W, ImageHeight: H, Threshold: opts.Threshold, Mode: ModeLuminance}
+	p := &Prepared{Bitmap: bm, ImageWidth: imageW, ImageHeight: imageH, Threshold: opts.Threshold, Mode: ModeLuminance}
 	p.Color, _ = parseHexColor(opts.Color)
 	autoColour := opts.Color == ColorAuto
 	if auto {

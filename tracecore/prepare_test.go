@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -541,4 +542,53 @@ func toNRGBA64(m *image.NRGBA) *image.NRGBA64 {
 		}
 	}
 	return r
+}
+
+// TestReduced traces a copy of an image at half its size as the image
+// itself: the result has the full image's size and is traced at the size
+// MaxSide gives the full image, from the copy's pixels.
+func TestReduced(t *testing.T) {
+	// 240×160 of 2×2 blocks, and its exact half-size copy.
+	full := image.NewGray(image.Rect(0, 0, 240, 160))
+	half := image.NewGray(image.Rect(0, 0, 120, 80))
+	for y := range 80 {
+		for x := range 120 {
+			v := uint8((x*x + 3*y*y) / 40 % 256)
+			half.Pix[y*half.Stride+x] = v
+			for _, d := range [4][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				full.Pix[(2*y+d[1])*full.Stride+2*x+d[0]] = v
+			}
+		}
+	}
+	for _, tt := range []struct {
+		name         string
+		maxSide      int
+		traceW, trcH int
+	}{
+		{"Downscaled", 60, 60, 40},     // 240 → 60: the copy is downscaled further
+		{"CopySize", 120, 120, 80},     // exactly the copy
+		{"LargerThanCopy", 0, 120, 80}, // full size asked: the copy is all there is
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := DefaultOptions()
+			o.MaxSide, o.Threshold, o.Steps = tt.maxSide, 0.5, 0
+			red, err := TraceImage(t.Context(), &Reduced{Image: half, Width: 240, Height: 160}, o)
+			require.NoError(t, err)
+			require.Equal(t, [4]int{240, 160, tt.traceW, tt.trcH}, [4]int{red.ImageWidth, red.ImageHeight, red.Width, red.Height})
+			require.Contains(t, string(red.SVG()), `width="240" height="160" viewBox="0 0 `+strconv.Itoa(tt.traceW)+" "+strconv.Itoa(tt.trcH)+`"`)
+			if tt.maxSide == 0 {
+				return
+			}
+			whole, err := TraceImage(t.Context(), full, o)
+			require.NoError(t, err)
+			require.Equal(t, string(whole.SVG()), string(red.SVG()), "the copy traces as the image")
+
+			o.Steps = 3 // posterized likewise
+			red, err = TraceImage(t.Context(), &Reduced{Image: half, Width: 240, Height: 160}, o)
+			require.NoError(t, err)
+			whole, err = TraceImage(t.Context(), full, o)
+			require.NoError(t, err)
+			require.Equal(t, string(whole.SVG()), string(red.SVG()))
+		})
+	}
 }

@@ -363,7 +363,7 @@ func traceInput(tracer *tracecore.Tracer, r io.Reader, o tracecore.Options) (*tr
 		}
 		return tracer.Trace(ctx, bm, o)
 	}
-	img, _, err := imageio.Decode(br, o.MaxPixels)
+	img, _, err := imageio.DecodeReduced(br, o.MaxPixels, o.MaxSide)
 	if err != nil {
 		return nil, err
 	}

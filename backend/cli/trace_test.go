@@ -215,6 +215,13 @@ func TestTrace(t *testing.T) {
 		code, out, errOut = run(t, "", "trace", photo, "--max-side", "100", "-k", "auto", "--format", "datauri")
 		require.Equal(t, exitOK, code, errOut)
 		assert.True(t, strings.HasPrefix(out, "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20width='512'%20height='480'%20viewBox='0%200%20100%2094'"), out[:120])
+
+		// At 1/8 of its size or less a JPEG is decoded at 1/8 scale (64×60
+		// blocks here), and still traced as the 512×480 image it is.
+		code, out, errOut = run(t, "", "trace", photo, "--preset", "placeholder", "--max-side", "64")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, `width="512" height="480" viewBox="0 0 64 60"`)
+		assert.Contains(t, out, "<path ")
 	})
 
 	t.Run("Posterize", func(t *testing.T) {

@@ -2,6 +2,7 @@ package imageio
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/tracecore/imageio/internal/jpegscaled"
 )
 
 // Config is what an image's header says, for the image as displayed.
@@ -70,8 +72,14 @@ func Decode(r io.Reader, maxPixels int64) (image.Image, Config, error) {
 		return nil, cfg, fmt.Errorf("imageio: %s: %w", cfg.Format, err)
 	}
 	rr.replay()
+	return decodeReplayed(rr, cfg, maxPixels)
+}
+
+// decodeReplayed decodes the image whose header readConfig read into cfg,
+// reading from rr, which starts again at the beginning of the input.
+func decodeReplayed(rr *rewindReader, cfg Config, maxPixels int64) (image.Image, Config, error) {
 	var img image.Image
-	err = safely(cfg.Format, func() error {
+	err := safely(cfg.Format, func() error {
 		var err error
 		switch cfg.Format {
 		case JPEG:
@@ -103,6 +111,87 @@ func Decode(r io.Reader, maxPixels int64) (image.Image, Config, error) {
 	}
 	return img, cfg, nil
 }
+
+// DecodeReduced decodes the image r holds for a trace of at most maxSide
+// pixels on its longer side (tracecore.Options.MaxSide; 0 is full size).
+//
+// Where the format can be decoded at reduced scale and the reduced image is
+// still at least the traced size, it decodes that smaller image and returns
+// it, upright, as a *tracecore.Reduced whose Width and Height are cfg's: a
+// JPEG (Huffman-coded, 8-bit, grey or YCbCr; baseline or progressive) whose
+// longer side is at least 8·maxSide is decoded at 1/8 of its size, each
+// pixel the mean of the 8×8 block it stands for, from the blocks' DC
+// coefficients alone; a progressive JPEG's AC scans are skipped unread.
+// Everything else is decoded as Decode does, and returned as Decode returns
+// it.
+//
+// The checks, errors and orientation are Decode's. A JPEG decoded at reduced
+// scale is read whole into memory first (at most its pixel count ×
+// maxJPEGBytesPerPixel bytes beyond the header, else ErrTooLarge), where
+// Decode streams it.
+func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Config, error) {
+	rr := &rewindReader{r: r, recording: true}
+	cfg, err := readConfig(rr)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if err := tracecore.CheckSize(cfg.Width, cfg.Height, maxPixels); err != nil {
+		return nil, cfg, fmt.Errorf("imageio: %s: %w", cfg.Format, err)
+	}
+	if cfg.Format != JPEG || maxSide <= 0 || max(cfg.Width, cfg.Height) < jpegScale*maxSide {
+		rr.replay()
+		return decodeReplayed(rr, cfg, maxPixels)
+	}
+	rr.replay()
+	limit := int64(cfg.Width)*int64(cfg.Height)*maxJPEGBytesPerPixel + maxHeaderBytes
+	data, err := io.ReadAll(io.LimitReader(rr, limit+1))
+	if err != nil {
+		return nil, cfg, rr.wrap(cfg.Format, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, cfg, &decodeError{kind: tracecore.ErrTooLarge, format: cfg.Format,
+			msg: fmt.Sprintf("more than %d bytes of data for %d×%d pixels", limit, cfg.Width, cfg.Height)}
+	}
+	if !jpegscaled.Supported(data) {
+		return decodeReplayed(&rewindReader{r: bytes.NewReader(data)}, cfg, maxPixels)
+	}
+	var img image.Image
+	err = safely(cfg.Format, func() error {
+		var err error
+		if img, err = jpegscaled.Decode(data); err == nil && cfg.Orientation != 1 {
+			img = orient(img, cfg.Orientation)
+		}
+		return err
+	})
+	if err != nil {
+		kind := tracecore.ErrCorrupt
+		if errors.Is(err, jpegscaled.ErrUnsupported) {
+			kind = tracecore.ErrUnsupported
+		}
+		var de *decodeError
+		if errors.As(err, &de) { // a recovered panic
+			return nil, cfg, err
+		}
+		return nil, cfg, &decodeError{kind: kind, format: cfg.Format, msg: strings.TrimPrefix(err.Error(), "jpegscaled: "), err: err}
+	}
+	want := image.Rect(0, 0, (cfg.Width+jpegScale-1)/jpegScale, (cfg.Height+jpegScale-1)/jpegScale)
+	if b := img.Bounds(); b != want {
+		return nil, cfg, &decodeError{kind: tracecore.ErrCorrupt, format: cfg.Format,
+			msg: fmt.Sprintf("reduced image has bounds %v, the header says %d×%d", b, cfg.Width, cfg.Height)}
+	}
+	return &tracecore.Reduced{Image: img, Width: cfg.Width, Height: cfg.Height}, cfg, nil
+}
+
+// jpegScale is the reduction of a JPEG decoded at reduced scale: 8, one
+// pixel per 8×8 block, from its DC coefficient alone. (Scales of 1/2 and
+// 1/4 would need the low AC coefficients and a reduced inverse DCT.)
+const jpegScale = 8
+
+// maxJPEGBytesPerPixel bounds the entropy-coded data DecodeReduced reads
+// for a JPEG's pixel count. Real photos take under 1 byte a pixel and
+// quality 100 at 4:4:4 about 3 on noise; 8 leaves room for any real file
+// while a stream of endless data still ends.
+const maxJPEGBytesPerPixel = 8
 
 func readConfig(rr *rewindReader) (Config, error) {
 	var buf [headLen]byte

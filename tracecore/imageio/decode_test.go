@@ -2,17 +2,20 @@ package imageio_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"image/color/palette"
 	"image/gif"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/image/bmp"
 
+	"github.com/svgtrace/svgtrace/tracecore"
 	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
 
@@ -218,5 +221,91 @@ func TestDecodeGIFSmallFrame(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeReduced: a JPEG at least 8 times the traced size is decoded at
+// 1/8 of its size, upright, standing for the full image; everything else
+// is decoded as Decode does.
+func TestDecodeReduced(t *testing.T) {
+	jpg := encodeJPEG(t, marks()) // 48×32
+	t.Run("JPEG", func(t *testing.T) {
+		img, cfg, err := imageio.DecodeReduced(bytes.NewReader(jpg), 0, 6) // 48 = 8·6
+		require.NoError(t, err)
+		assert.Equal(t, imageio.Config{Format: imageio.JPEG, Width: marksW, Height: marksH, Orientation: 1}, cfg)
+		red, ok := img.(*tracecore.Reduced)
+		require.True(t, ok, "%T", img)
+		assert.Equal(t, [2]int{marksW, marksH}, [2]int{red.Width, red.Height})
+		require.Equal(t, image.Rect(0, 0, 6, 4), red.Image.Bounds())
+		requireReducedMarks(t, red.Image)
+	})
+	t.Run("Progressive", func(t *testing.T) {
+		data, err := os.ReadFile("../testdata/images/picos.jpg")
+		require.NoError(t, err)
+		img, _, err := imageio.DecodeReduced(bytes.NewReader(data), 0, 400)
+		require.NoError(t, err)
+		red, ok := img.(*tracecore.Reduced)
+		require.True(t, ok, "%T", img)
+		assert.Equal(t, [2]int{3264, 2448}, [2]int{red.Width, red.Height})
+		assert.Equal(t, image.Rect(0, 0, 408, 306), red.Image.Bounds())
+	})
+	for o := 1; o <= 8; o++ {
+		t.Run(fmt.Sprintf("Orientation%d", o), func(t *testing.T) {
+			order := binary.ByteOrder(binary.BigEndian)
+			data := spliceAfterSOI(encodeJPEG(t, stored(marks(), o)), exifSegment(order, uint16(o)))
+			img, cfg, err := imageio.DecodeReduced(bytes.NewReader(data), 0, 6)
+			require.NoError(t, err)
+			assert.Equal(t, [3]int{marksW, marksH, o}, [3]int{cfg.Width, cfg.Height, cfg.Orientation})
+			red, ok := img.(*tracecore.Reduced)
+			require.True(t, ok, "%T", img)
+			assert.Equal(t, [2]int{marksW, marksH}, [2]int{red.Width, red.Height})
+			requireReducedMarks(t, red.Image)
+		})
+	}
+	for _, c := range []struct {
+		name    string
+		data    []byte
+		maxSide int
+		typ     string
+	}{
+		{"TooSmall", jpg, 7, "*image.YCbCr"}, // 48 < 8·7: full size
+		{"FullSize", jpg, 0, "*image.YCbCr"},
+		{"CMYK", readFixture(t, "cmyk.jpg"), 6, "*image.CMYK"}, // 1/8 reads YCbCr and grey only
+		{"PNG", readFixture(t, "marks.png"), 6, "*image.RGBA"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img, cfg, err := imageio.DecodeReduced(bytes.NewReader(c.data), 0, c.maxSide)
+			require.NoError(t, err)
+			assert.Equal(t, c.typ, fmt.Sprintf("%T", img))
+			assert.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
+		})
+	}
+	t.Run("TooLarge", func(t *testing.T) {
+		_, _, err := imageio.DecodeReduced(bytes.NewReader(jpg), 1000, 6)
+		requireKind(t, err, tracecore.ErrTooLarge)
+	})
+}
+
+// requireReducedMarks checks a 6×4 reduction of the marks picture: the red
+// square covers the top-left 2×2 blocks, the blue one the top-right 2×2,
+// and the rest is white. Each block is one colour, so its mean is that
+// colour, within JPEG's error.
+func requireReducedMarks(t testing.TB, img image.Image) {
+	t.Helper()
+	require.Equal(t, image.Rect(0, 0, 6, 4), img.Bounds())
+	for y := range 4 {
+		for x := range 6 {
+			want := [4]float64{255, 255, 255, 255}
+			switch {
+			case y < 2 && x < 2:
+				want = [4]float64{255, 0, 0, 255}
+			case y < 2 && x >= 4:
+				want = [4]float64{0, 0, 255, 255}
+			}
+			got := mean(img, image.Rect(x, y, x+1, y+1))
+			for i := range got {
+				require.InDeltaf(t, want[i], got[i], 24, "block (%d, %d): %v, want %v", x, y, got, want)
+			}
+		}
 	}
 }

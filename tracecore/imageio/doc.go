@@ -45,6 +45,22 @@
 //     is ignored (orientation 1), never an error. Other formats' EXIF
 //     (PNG eXIf, WebP EXIF chunks) is not read.
 //
+// # Reduced scale
+//
+// DecodeReduced decodes for a trace of a given size (tracecore.Options'
+// MaxSide): a JPEG at least 8 times that size on its longer side is
+// decoded at 1/8 scale from each 8×8 block's DC coefficient alone, by the
+// package's own decoder (internal/jpegscaled, written from ITU-T T.81), and
+// returned as a *tracecore.Reduced standing for the full image. Each of its
+// pixels is the mean of the block it stands for, so tracing it gives what
+// downscaling the full decode gives, to within a level or two. It reads
+// baseline and progressive Huffman JPEGs, grey or YCbCr; for a progressive
+// file only the DC scans are decoded. picos.jpg (3264×2448, progressive,
+// 1.8 MB) decodes in about 7 ms where image/jpeg takes about 170 ms. Other
+// JPEGs (CMYK, RGB, arithmetic-coded) and other formats are decoded as by
+// Decode. The guarantees above hold alike; a truncated or damaged JPEG is
+// an error whichever decoder reads it.
+//
 // # Images returned
 //
 // Decoded images keep the decoder's compact types, which tracecore.FromImage

@@ -72,3 +72,36 @@ func FuzzDecode(f *testing.F) {
 		require.Equal(t, cfg, c2)
 	})
 }
+
+// FuzzDecodeReduced holds DecodeReduced to Decode's promises on the inputs
+// it decodes its own way (JPEGs of 16 pixels or more on a side at maxSide
+// 2) and on all others.
+func FuzzDecodeReduced(f *testing.F) {
+	for _, name := range []string{"cmyk.jpg", "marks.png"} {
+		f.Add(readFixture(f, name))
+	}
+	f.Add(encodeJPEG(f, marks()))
+	f.Add(encodeJPEG(f, grayMarks(0, 0)))
+	for o := 1; o <= 8; o++ {
+		f.Add(spliceAfterSOI(encodeJPEG(f, marks()), exifSegment(binary.LittleEndian, uint16(o))))
+	}
+	f.Add(mustHex("ffd8ffc0000b08ffffffff01011100ffda0008010100003f00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, cfg, err := imageio.DecodeReduced(bytes.NewReader(data), fuzzMaxPixels, 2)
+		if err != nil {
+			require.Nil(t, img)
+			require.NotContains(t, err.Error(), "decoder panicked")
+			if !errors.Is(err, tracecore.ErrCorrupt) && !errors.Is(err, tracecore.ErrUnsupported) && !errors.Is(err, tracecore.ErrTooLarge) {
+				t.Fatalf("error of no kind: %v", err)
+			}
+			return
+		}
+		require.LessOrEqual(t, int64(cfg.Width)*int64(cfg.Height), int64(fuzzMaxPixels))
+		if red, ok := img.(*tracecore.Reduced); ok {
+			require.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{red.Width, red.Height})
+			require.Equal(t, image.Rect(0, 0, (cfg.Width+7)/8, (cfg.Height+7)/8), red.Image.Bounds())
+			return
+		}
+		require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
+	})
+}
