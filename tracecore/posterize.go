@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Posterize: an image traced as Options.Steps stacked layers, each one
@@ -153,16 +156,21 @@ func (t *Tracer) posterize(ctx context.Context, img image.Image, opts Options) (
 	res.Timings = append([]StageTiming(nil), t.timings...)
 	lo := opts
 	lo.Steps, lo.Thresholds, lo.FillStrategy = 0, nil, ""
+	var bms []*Bitmap
+	var colors []string
 	for k := len(pp.bitmaps) - 1; k >= 0; k-- { // lightest first
 		if pp.colors[k] == "" {
 			continue // an empty band: the layer repeats the darker one
 		}
-		lr, err := t.Trace(ctx, pp.bitmaps[k], lo)
-		if err != nil {
-			return nil, err
-		}
+		bms, colors = append(bms, pp.bitmaps[k]), append(colors, pp.colors[k])
+	}
+	layers, err := t.traceLayers(ctx, bms, lo)
+	if err != nil {
+		return nil, err
+	}
+	for i, lr := range layers {
 		res.Timings = append(res.Timings, lr.Timings...)
-		res.Layers = append(res.Layers, Layer{Color: pp.colors[k], Paths: lr.Paths})
+		res.Layers = append(res.Layers, Layer{Color: colors[i], Paths: lr.Paths})
 	}
 	opts.Color, _ = parseHexColor(opts.Color)
 	if opts.Color == "" {
@@ -502,4 +510,74 @@ func (t *Tracer) bandColours(img image.Image, band []uint8, w, h, n int, strateg
 		spreadTones(tones, hists)
 	}
 	return tones, nil
+}
+
+// traceLayers traces the bitmaps of a posterized image's layers, which are
+// independent, on up to GOMAXPROCS goroutines: on two cores the four layers
+// of a 400-pixel photo take a third less time (BenchmarkPosterize). Under
+// js/wasm, with one thread, they are traced one after another. Each
+// goroutine but the first has a Tracer of its own, kept in t for the next
+// call; OnProgress is called from one goroutine at a time. The results
+// are in the order of bms, and the same however they were scheduled.
+func (t *Tracer) traceLayers(ctx context.Context, bms []*Bitmap, opts Options) ([]*Result, error) {
+	results := make([]*Result, len(bms))
+	workers := min(runtime.GOMAXPROCS(0), len(bms))
+	if workers <= 1 {
+		for i, bm := range bms {
+			r, err := t.Trace(ctx, bm, opts)
+			if err != nil {
+				return nil, err
+			}
+			results[i] = r
+		}
+		return results, nil
+	}
+	for len(t.helpers) < workers-1 {
+		t.helpers = append(t.helpers, new(Tracer))
+	}
+	tracers := append([]*Tracer{t}, t.helpers[:workers-1]...)
+	if progress := t.OnProgress; progress != nil {
+		var mu sync.Mutex
+		serial := func(s Stage, f float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(s, f)
+		}
+		for _, tr := range tracers {
+			tr.OnProgress = serial
+		}
+		defer func() {
+			t.OnProgress = progress
+			for _, h := range t.helpers {
+				h.OnProgress = nil
+			}
+		}()
+	}
+	var (
+		next     atomic.Int64
+		firstErr error
+		errOnce  sync.Once
+		wg       sync.WaitGroup
+	)
+	for _, tr := range tracers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bms) {
+					return
+				}
+				r, err := tr.Trace(ctx, bms[i], opts)
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+					return
+				}
+				results[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return results, nil
 }

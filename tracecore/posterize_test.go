@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -286,7 +287,37 @@ func TestPosterize(t *testing.T) {
 		o := DefaultOptions()
 		o.Steps = 2
 		_, err := TraceImage(ctx, bandsImage(), o)
-		require.Error(t, err)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+
+	t.Run("CancelledWhileTracingLayers", func(t *testing.T) {
+		// Cancelled as the first layer's trace begins, with the layers
+		// traced side by side: every goroutine stops, and the error is
+		// the context's.
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		tr := Tracer{OnProgress: func(s Stage, f float64) {
+			if s == StageDecompose {
+				cancel()
+			}
+		}}
+		o := DefaultOptions()
+		o.Steps = 4
+		_, err := tr.TraceImage(ctx, synthImage(), o)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+
+	t.Run("SameOnOneThread", func(t *testing.T) {
+		// Layers traced side by side come out as when traced one by one.
+		o := DefaultOptions()
+		o.Steps, o.FillStrategy, o.Color = 5, FillMean, ColorAuto
+		var tr Tracer
+		parallel, err := tr.TraceImage(t.Context(), synthImage(), o)
+		require.NoError(t, err)
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		serial, err := tr.TraceImage(t.Context(), synthImage(), o)
+		require.NoError(t, err)
+		require.Equal(t, string(serial.SVG()), string(parallel.SVG()))
 	})
 }
 

@@ -58,6 +58,9 @@ type Tracer struct {
 
 	timings []StageTiming // of the current call, stage by stage
 
+	// helpers trace a posterized image's layers beside this Tracer.
+	helpers []*Tracer
+
 	// accounting for cancellation checks and progress
 	ctx       context.Context
 	started   time.Time
