@@ -16,6 +16,9 @@ type BenchLine struct {
 	MBPerS      float64 // 0 when not reported
 	BytesPerOp  float64 // -1 when not reported
 	AllocsPerOp float64 // -1 when not reported
+	// Metrics holds the values of other units, reported with
+	// b.ReportMetric: "cancel-ms".
+	Metrics map[string]float64
 }
 
 // parseBench reads the result lines of `go test -bench` output (the test
@@ -53,6 +56,11 @@ func parseBench(out string) []BenchLine {
 				l.BytesPerOp = v
 			case "allocs/op":
 				l.AllocsPerOp = v
+			default:
+				if l.Metrics == nil {
+					l.Metrics = map[string]float64{}
+				}
+				l.Metrics[f[i+1]] = v
 			}
 		}
 		if ok {

@@ -71,6 +71,7 @@ type config struct {
 	potrace     string
 	skipProcs   bool
 	skipGoBench bool
+	skipImages  bool
 	fidelity    bool
 	quick       bool
 	args        []string // as given, for the report
@@ -96,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.potrace, "potrace", "potrace", "the potrace program")
 	fs.BoolVar(&c.skipProcs, "skip-procs", false, "skip the svgtrace vs potrace process comparisons")
 	fs.BoolVar(&c.skipGoBench, "skip-gobench", false, "skip the go benchmarks (native and js/wasm)")
+	fs.BoolVar(&c.skipImages, "skip-images", false, "skip the image benchmarks (decoding, placeholders, posterize, cancellation)")
 	fs.BoolVar(&c.fidelity, "fidelity", true, "measure mismatch with rsvg-convert (tracecore/fidelity)")
 	fs.BoolVar(&c.quick, "quick", false, "smoke run: -runs 3 -full-runs 2 -warmup 1 -bench-count 1 -benchtime 100ms -full picos unless given")
 	if err := fs.Parse(args); err != nil {
@@ -188,6 +190,7 @@ type env struct {
 	goroot   string
 	native   string // native tracecore test binary
 	wasm     string // js/wasm tracecore test binary
+	imageio  string // native imageio test binary
 }
 
 func bench(ctx context.Context, c *config) error {
@@ -236,7 +239,7 @@ func bench(ctx context.Context, c *config) error {
 		settings = append(settings, fmt.Sprintf("process comparisons at -t %s: %d measured pairs at 400 px, %d at full size, %d warm-up pairs each",
 			joinInts(c.turds, ", "), c.runs, c.fullRuns, c.warmup))
 	}
-	if !c.skipGoBench {
+	if !c.skipGoBench || !c.skipImages {
 		settings = append(settings, fmt.Sprintf("go benchmarks: %d rounds of -benchtime %s", c.benchCount, c.benchtime))
 	}
 	rep.Settings = strings.Join(settings, "; ")
@@ -249,14 +252,23 @@ func bench(ctx context.Context, c *config) error {
 			return err
 		}
 	}
-	if !c.skipGoBench {
-		e.goroot = firstLine(output(ctx, e.root, nil, "go", "env", "GOROOT"))
+	if !c.skipGoBench || !c.skipImages {
 		e.native = filepath.Join(e.tmp, "bin", "tracecore.test")
-		e.wasm = filepath.Join(e.tmp, "bin", "tracecore.wasm.test")
 		logf("go test -c -o %s ./tracecore", e.native)
 		if err := runQuiet(ctx, e.root, nil, "go", "test", "-c", "-o", e.native, "./tracecore"); err != nil {
 			return err
 		}
+	}
+	if !c.skipImages {
+		e.imageio = filepath.Join(e.tmp, "bin", "imageio.test")
+		logf("go test -c -o %s ./tracecore/imageio", e.imageio)
+		if err := runQuiet(ctx, e.root, nil, "go", "test", "-c", "-o", e.imageio, "./tracecore/imageio"); err != nil {
+			return err
+		}
+	}
+	if !c.skipGoBench {
+		e.goroot = firstLine(output(ctx, e.root, nil, "go", "env", "GOROOT"))
+		e.wasm = filepath.Join(e.tmp, "bin", "tracecore.wasm.test")
 		logf("GOOS=js GOARCH=wasm go test -c -o %s ./tracecore", e.wasm)
 		if err := runQuiet(ctx, e.root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "test", "-c", "-o", e.wasm, "./tracecore"); err != nil {
 			return err
@@ -270,6 +282,11 @@ func bench(ctx context.Context, c *config) error {
 	}
 	if !c.skipGoBench {
 		if rep.Bench, err = goBenchmarks(ctx, c, e); err != nil {
+			return err
+		}
+	}
+	if !c.skipImages {
+		if rep.Images, err = imageBenchmarks(ctx, c, e); err != nil {
 			return err
 		}
 	}

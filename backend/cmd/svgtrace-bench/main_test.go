@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -95,6 +96,7 @@ BenchmarkTrace/opencv-logo_400-2         	     387	   2613735 ns/op	   5.78 MB/s
 BenchmarkTrace/opencv-logo-2             	     195	   5930857 ns/op	  10.04 MB/s	   21719 B/op	       6 allocs/op
 BenchmarkStages/picos/polygon-2               	       7	 158903376 ns/op	   6.29 MB/s	       0 B/op	       0 allocs/op
 BenchmarkNoMem-2	1000	1234.5 ns/op
+BenchmarkCancelLatency-2   	       3	 612345678 ns/op	         0.56 cancel-ms	         1.40 worst-cancel-ms	    6000 B/op	      12 allocs/op
 BenchmarkFails-2 --- FAIL: BenchmarkFails-2
 BenchmarkTrace/opencv-logo_400-2         	     400	   2600000 ns/op	   5.80 MB/s	   13695 B/op	       6 allocs/op
 some log line
@@ -112,11 +114,12 @@ PASS
 func TestParseBench(t *testing.T) {
 	got := parseBench(nativeOut)
 	want := []BenchLine{
-		{"BenchmarkTrace/opencv-logo_400", 387, 2613735, 5.78, 13695, 6},
-		{"BenchmarkTrace/opencv-logo", 195, 5930857, 10.04, 21719, 6},
-		{"BenchmarkStages/picos/polygon", 7, 158903376, 6.29, 0, 0},
-		{"BenchmarkNoMem", 1000, 1234.5, 0, -1, -1},
-		{"BenchmarkTrace/opencv-logo_400", 400, 2600000, 5.80, 13695, 6},
+		{"BenchmarkTrace/opencv-logo_400", 387, 2613735, 5.78, 13695, 6, nil},
+		{"BenchmarkTrace/opencv-logo", 195, 5930857, 10.04, 21719, 6, nil},
+		{"BenchmarkStages/picos/polygon", 7, 158903376, 6.29, 0, 0, nil},
+		{"BenchmarkNoMem", 1000, 1234.5, 0, -1, -1, nil},
+		{"BenchmarkCancelLatency", 3, 612345678, 0, 6000, 12, map[string]float64{"cancel-ms": 0.56, "worst-cancel-ms": 1.40}},
+		{"BenchmarkTrace/opencv-logo_400", 400, 2600000, 5.80, 13695, 6, nil},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseBench(native) =\n%+v\nwant\n%+v", got, want)
@@ -324,5 +327,31 @@ func TestGzipSize(t *testing.T) {
 func TestSelfHWM(t *testing.T) {
 	if n := selfHWM(); n == 0 || n < -1 {
 		t.Errorf("selfHWM = %d", n)
+	}
+}
+
+func TestImageTargets(t *testing.T) {
+	ib := &ImageBench{Lines: map[string][]BenchLine{
+		"BenchmarkPlaceholder/picos.jpg": {{NsPerOp: 20e6}, {NsPerOp: 16e6}, {NsPerOp: 18e6}},
+		"BenchmarkPosterize/400px":       {{NsPerOp: 12e6}},
+		"BenchmarkCancelLatency":         {{NsPerOp: 1e8, Metrics: map[string]float64{"cancel-ms": 0.5}}},
+	}, Placeholders: []PlaceholderResult{
+		{File: "picos.jpg", URIBytes: 2900, Mismatch: 1.7}, // smaller, but less faithful
+		{File: "brushes.jpg", URIBytes: 5000, Mismatch: 3.0},
+		{File: "fruits.jpg", URIBytes: 9999, Mismatch: 9}, // not a target
+	}}
+	var got []string
+	for _, tg := range ib.Targets() {
+		got = append(got, fmt.Sprintf("%v %s", tg.Pass, tg.Line))
+	}
+	want := []string{
+		"true picos.jpg to a placeholder data URI, end to end, native (BenchmarkPlaceholder): 18.0 ms (target ≤ 150 ms; 132 ms under)",
+		"false posterize, 4 layers at 400 px (BenchmarkPosterize/400px): 12.0 ms (target ≤ 10.0 ms; 2.00 ms over)",
+		"true cancel latency of a 50 MP trace, mean (BenchmarkCancelLatency): 0.500 ms (target ≤ 50.0 ms; 49.5 ms under)",
+		"false placeholder data URI of picos.jpg vs image-trace-loader's: 2900 bytes (target ≤ 2972 bytes; 72.0 bytes under); mismatch 1.700 % vs 1.588 %",
+		"true placeholder data URI of brushes.jpg vs image-trace-loader's: 5000 bytes (target ≤ 5281 bytes; 281 bytes under); mismatch 3.000 % vs 3.626 %",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("targets:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

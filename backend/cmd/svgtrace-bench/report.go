@@ -29,8 +29,9 @@ type Report struct {
 	Settings       string // run counts and the like, one line
 	Load           string // 1-minute load averages at start and end, "" if unknown
 
-	Procs []*ProcCase
-	Bench *BenchComparison // nil when skipped
+	Procs  []*ProcCase
+	Bench  *BenchComparison // nil when skipped
+	Images *ImageBench      // nil when skipped
 }
 
 // A ProcCase is one whole-process comparison: the same inputs and settings
@@ -193,6 +194,9 @@ func (r *Report) Targets() []Target {
 		}
 		ts = append(ts, t)
 	}
+	if r.Images != nil {
+		ts = append(ts, r.Images.Targets()...)
+	}
 	return ts
 }
 
@@ -227,6 +231,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Bench != nil {
 		r.benchSection(&b)
+	}
+	if r.Images != nil {
+		r.Images.section(&b)
 	}
 	return b.String()
 }
