@@ -66,6 +66,10 @@ bench: deps ## Benchmark against potrace and wasm against native; writes docs/be
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPBM$$' -fuzztime $(FUZZTIME) ./tracecore
 	$(GO) test -run '^$$' -fuzz '^FuzzTrace$$' -fuzztime $(FUZZTIME) ./tracecore
+	$(GO) test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./tracecore
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracecore/imageio
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTrace$$' -fuzztime $(FUZZTIME) ./tracecore/imageio
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracecore/imageio/internal/jpegscaled
 
 clean: ## Remove build output.
 	rm -rf $(BIN) $(OUT)

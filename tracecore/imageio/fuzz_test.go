@@ -73,21 +73,37 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzDecodeReduced holds DecodeReduced to Decode's promises on the inputs
-// it decodes its own way (JPEGs of 16 pixels or more on a side at maxSide
-// 2) and on all others.
-func FuzzDecodeReduced(f *testing.F) {
-	for _, name := range []string{"cmyk.jpg", "marks.png"} {
-		f.Add(readFixture(f, name))
+// FuzzDecodeTrace takes bytes the way an upload goes: DecodeReduced for a
+// small trace (maxSide 8, so a JPEG of 64 pixels or more on a side is read
+// at 1/8 scale), then TraceImage with the placeholder preset at that size.
+// Errors are typed, the image and the SVG have the header's size, and
+// nothing panics. Seeded with every file of testdata and small JPEGs in
+// every orientation.
+func FuzzDecodeTrace(f *testing.F) {
+	files, err := filepath.Glob("testdata/*")
+	require.NoError(f, err)
+	for _, name := range files {
+		if fi, err := os.Stat(name); err != nil || fi.IsDir() || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".sh") {
+			continue
+		}
+		data, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(data)
 	}
-	f.Add(encodeJPEG(f, marks()))
+	big := image.NewNRGBA(image.Rect(0, 0, 80, 72))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(i * 7 % 251)
+	}
+	f.Add(encodeJPEG(f, big))
 	f.Add(encodeJPEG(f, grayMarks(0, 0)))
 	for o := 1; o <= 8; o++ {
-		f.Add(spliceAfterSOI(encodeJPEG(f, marks()), exifSegment(binary.LittleEndian, uint16(o))))
+		f.Add(spliceAfterSOI(encodeJPEG(f, big), exifSegment(binary.LittleEndian, uint16(o))))
 	}
 	f.Add(mustHex("ffd8ffc0000b08ffffffff01011100ffda0008010100003f00"))
+	opts := tracecore.PlaceholderOptions()
+	opts.MaxSide = 8
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, cfg, err := imageio.DecodeReduced(bytes.NewReader(data), fuzzMaxPixels, 2)
+		img, cfg, err := imageio.DecodeReduced(bytes.NewReader(data), fuzzMaxPixels, opts.MaxSide)
 		if err != nil {
 			require.Nil(t, img)
 			require.NotContains(t, err.Error(), "decoder panicked")
@@ -100,8 +116,12 @@ func FuzzDecodeReduced(f *testing.F) {
 		if red, ok := img.(*tracecore.Reduced); ok {
 			require.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{red.Width, red.Height})
 			require.Equal(t, image.Rect(0, 0, (cfg.Width+7)/8, (cfg.Height+7)/8), red.Image.Bounds())
-			return
+		} else {
+			require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
 		}
-		require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
+		res, err := tracecore.TraceImage(t.Context(), img, opts)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{res.ImageWidth, res.ImageHeight})
+		require.LessOrEqual(t, max(res.Width, res.Height), opts.MaxSide)
 	})
 }
