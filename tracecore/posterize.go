@@ -78,7 +78,9 @@ func (o Options) validatePosterize(bad func(string, string, ...any) error) error
 //
 // With fewer than two occupied levels there is nothing to split: ok is
 // false and the levels are evenly spaced, round(256·k/(n+1)) (128 for one).
-func multiOtsu(hist *[histLevels]uint64, n int) (levels []int, ok bool) {
+//
+// cost, if not nil, is otsuCostLen float64s of scratch memory.
+func multiOtsu(hist *[histLevels]uint64, n int, cost []float64) (levels []int, ok bool) {
 	levels = make([]int, n)
 	occupied := 0
 	for _, c := range hist {
@@ -98,13 +100,18 @@ func multiOtsu(hist *[histLevels]uint64, n int) (levels []int, ok bool) {
 		cnt[v+1] = cnt[v] + c
 		sum[v+1] = sum[v] + uint64(v)*c
 	}
-	// cost[a][b] is the term of the class [a, b).
-	cost := make([]float64, (L+1)*(L+1))
-	for a := 0; a < L; a++ {
-		for b := a + 1; b <= L; b++ {
+	// cost[b][a] is the term of the class [a, b), for a < b: stored by end
+	// so that the search below, over the start a, reads it in order.
+	if len(cost) < otsuCostLen {
+		cost = make([]float64, otsuCostLen)
+	}
+	for b := 1; b <= L; b++ {
+		row := cost[b*(L+1):][:b]
+		for a := range row {
+			row[a] = 0
 			if nc := cnt[b] - cnt[a]; nc > 0 {
 				s := float64(sum[b] - sum[a])
-				cost[a*(L+1)+b] = float64(s*s) / float64(nc)
+				row[a] = float64(s*s) / float64(nc)
 			}
 		}
 	}
@@ -115,13 +122,14 @@ func multiOtsu(hist *[histLevels]uint64, n int) (levels []int, ok bool) {
 	next := make([]float64, L+1)
 	from := make([][L + 1]int16, classes)
 	for b := 1; b <= L; b++ {
-		best[b] = cost[b]
+		best[b] = cost[b*(L+1)]
 	}
 	for c := 2; c <= classes; c++ {
 		for b := c; b <= L; b++ {
 			v, arg := -1.0, 0
+			row := cost[b*(L+1):][:b]
 			for a := c - 1; a < b; a++ {
-				if x := best[a] + cost[a*(L+1)+b]; x > v {
+				if x := best[a] + row[a]; x > v {
 					v, arg = x, a
 				}
 			}
@@ -136,6 +144,9 @@ func multiOtsu(hist *[histLevels]uint64, n int) (levels []int, ok bool) {
 	}
 	return levels, true
 }
+
+// otsuCostLen is the size of multiOtsu's table of class terms.
+const otsuCostLen = (histLevels + 1) * (histLevels + 1)
 
 // TraceImage with opts.Steps ≥ 2: prepare the luminance planes once, cut
 // them into layers, trace each layer with t.
@@ -222,7 +233,7 @@ func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, 
 	if w == 0 || h == 0 {
 		pp.thresholds = append([]float64(nil), opts.Thresholds...)
 		if pp.thresholds == nil {
-			levels, _ := multiOtsu(new([histLevels]uint64), n)
+			levels, _ := multiOtsu(new([histLevels]uint64), n, nil)
 			for _, k := range levels {
 				pp.thresholds = append(pp.thresholds, float64(k)/255)
 			}
@@ -239,10 +250,7 @@ func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, 
 			return nil, err
 		}
 	} else {
-		pl = &planes{w: w, h: h, y: make([]uint32, w*h)}
-		if !rd.opaque() {
-			pl.a = make([]uint16, w*h)
-		}
+		pl = t.newPlanes(w, h, !rd.opaque())
 		for y := 0; y < h; y++ {
 			ys, as := rd.row(y)
 			copy(pl.y[y*w:], ys)
@@ -269,7 +277,8 @@ func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, 
 				return nil, err
 			}
 		}
-		levels, _ := multiOtsu(&st.hist, n)
+		t.otsuCost = reuse(t.otsuCost, otsuCostLen)
+		levels, _ := multiOtsu(&st.hist, n, t.otsuCost)
 		for _, k := range levels {
 			pp.thresholds = append(pp.thresholds, float64(k)/255)
 		}
@@ -279,9 +288,14 @@ func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, 
 	}
 
 	// Bands: the band of each visible pixel (n for the background, n+1 for
-	// invisible), and each band's histogram of levels.
-	band := make([]uint8, w*h)
+	// invisible), each band's histogram of levels, and the layers' bitmaps
+	// in the same pass: a pixel is black in layer k when it is darker than
+	// cut k, that is when its band is k or darker. (Thresholding each
+	// layer in a pass of its own reads the planes n times.)
+	t.band = reuse(t.band, w*h)
+	band := t.band
 	hists := make([][histLevels]uint64, n)
+	var words [MaxSteps]uint64
 	for y := 0; y < h; y++ {
 		ys, as := pl.row(y)
 		for x, v := range ys {
@@ -296,13 +310,19 @@ func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, 
 				}
 			}
 			band[y*w+x] = uint8(b)
+			for k := range words[:n] {
+				words[k] = words[k]<<1 | uint64(b-k-1)>>63 // b ≤ k
+			}
+			if x%wordBits == wordBits-1 {
+				for k, bm := range pp.bitmaps {
+					bm.Words[y*bm.Stride+x/wordBits] = words[k]
+				}
+			}
 		}
-		if err := t.advance(w); err != nil {
-			return nil, err
+		for k, bm := range pp.bitmaps {
+			flushRow(bm.Words[y*bm.Stride:(y+1)*bm.Stride], w, words[k])
 		}
-	}
-	for k, bm := range pp.bitmaps {
-		if err := t.thresholdRows(bm, pl, cuts[k]); err != nil {
+		if err := t.advance((1 + n) * w); err != nil {
 			return nil, err
 		}
 	}

@@ -39,7 +39,7 @@ func TestMultiOtsu(t *testing.T) {
 		// to the smallest cut.
 		var h [histLevels]uint64
 		h[20], h[120], h[220] = 500, 300, 700
-		levels, ok := multiOtsu(&h, 2)
+		levels, ok := multiOtsu(&h, 2, nil)
 		require.True(t, ok)
 		require.Equal(t, []int{21, 121}, levels)
 	})
@@ -54,7 +54,7 @@ func TestMultiOtsu(t *testing.T) {
 				}
 			}
 		}
-		levels, ok := multiOtsu(&h, 3)
+		levels, ok := multiOtsu(&h, 3, nil)
 		require.True(t, ok)
 		for i, valley := range []int{65, 135, 200} {
 			require.InDelta(t, valley, levels[i], 12, "levels %v", levels)
@@ -68,7 +68,7 @@ func TestMultiOtsu(t *testing.T) {
 			seed = seed*1664525 + 1013904223
 			h[v] = uint64(seed>>24) * uint64(1+v%5)
 		}
-		levels, ok := multiOtsu(&h, 2)
+		levels, ok := multiOtsu(&h, 2, nil)
 		require.True(t, ok)
 		best := -1.0
 		for a := 1; a < histLevels; a++ {
@@ -83,27 +83,27 @@ func TestMultiOtsu(t *testing.T) {
 		for v := range h {
 			h[v] = uint64(1 + (v*v)%97 + 300*boolInt(v > 60 && v < 90) + 200*boolInt(v > 180))
 		}
-		levels, ok := multiOtsu(&h, 1)
+		levels, ok := multiOtsu(&h, 1, nil)
 		require.True(t, ok)
 		k, _ := otsu(&h)
 		require.Equal(t, k, levels[0])
 	})
 	t.Run("Degenerate", func(t *testing.T) {
 		var empty [histLevels]uint64
-		levels, ok := multiOtsu(&empty, 2)
+		levels, ok := multiOtsu(&empty, 2, nil)
 		require.False(t, ok)
 		require.Equal(t, []int{85, 171}, levels)
-		levels, _ = multiOtsu(&empty, 1)
+		levels, _ = multiOtsu(&empty, 1, nil)
 		require.Equal(t, []int{autoFallbackLevel}, levels)
 		one := empty
 		one[77] = 1000
-		_, ok = multiOtsu(&one, 4)
+		_, ok = multiOtsu(&one, 4, nil)
 		require.False(t, ok)
 		// Two levels and more classes than levels: still ascending, and
 		// the two levels apart.
 		two := empty
 		two[0], two[255] = 10, 10
-		levels, ok = multiOtsu(&two, 3)
+		levels, ok = multiOtsu(&two, 3, nil)
 		require.True(t, ok)
 		require.Len(t, levels, 3)
 		for i := 1; i < 3; i++ {

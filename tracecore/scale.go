@@ -54,6 +54,28 @@ type planes struct {
 	a    []uint16 // alpha, 0 … 0xffff; nil when every pixel is opaque
 }
 
+// newPlanes returns w×h planes, with alpha if alpha, in t's scratch
+// memory: they live until t's next call, and every sample is written before
+// it is read.
+func (t *Tracer) newPlanes(w, h int, alpha bool) *planes {
+	t.planeY = reuse(t.planeY, w*h)
+	p := &planes{w: w, h: h, y: t.planeY}
+	if alpha {
+		t.planeA = reuse(t.planeA, w*h)
+		p.a = t.planeA
+	}
+	return p
+}
+
+// reuse returns buf resliced to n elements if it has room, else a new
+// slice; the elements keep whatever they held.
+func reuse[T any](buf []T, n int) []T {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
 func (p *planes) row(y int) ([]uint32, []uint16) {
 	ys := p.y[y*p.w : (y+1)*p.w]
 	if p.a == nil {
@@ -108,10 +130,7 @@ func (t *Tracer) downscaleShifted(rd *lumaReader, srcH, w, h int, shift, shiftA 
 	if alpha {
 		ha, ca, na = make([]uint64, w), make([]uint64, w), make([]uint64, w)
 	}
-	out := &planes{w: w, h: h, y: make([]uint32, w*h)}
-	if alpha {
-		out.a = make([]uint16, w*h)
-	}
+	out := t.newPlanes(w, h, alpha)
 	// Bytes summed on the fast path scale by lumLevel at the end; with
 	// shift 0 the result is the same as summing their luminance.
 	_, gray := rd.gray8(0)

@@ -61,6 +61,13 @@ type Tracer struct {
 	// helpers trace a posterized image's layers beside this Tracer.
 	helpers []*Tracer
 
+	// Scratch memory of preparing an image: the downscaled planes, a
+	// posterized image's bands and multilevel Otsu's table.
+	planeY   []uint32
+	planeA   []uint16
+	band     []uint8
+	otsuCost []float64
+
 	// accounting for cancellation checks and progress
 	ctx       context.Context
 	started   time.Time
