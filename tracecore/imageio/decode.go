@@ -63,6 +63,17 @@ func DecodeConfig(r io.Reader) (Config, error) {
 // the format (see the package documentation). On error the image is nil and
 // the Config holds what was read before the failure, if anything.
 func Decode(r io.Reader, maxPixels int64) (image.Image, Config, error) {
+	rr, cfg, err := readChecked(r, maxPixels)
+	if err != nil {
+		return nil, cfg, err
+	}
+	return decodeReplayed(rr, cfg, maxPixels)
+}
+
+// readChecked reads the header of the image r holds and checks its size
+// against maxPixels, and returns a reader that starts again at the
+// beginning of the input.
+func readChecked(r io.Reader, maxPixels int64) (*rewindReader, Config, error) {
 	rr := &rewindReader{r: r, recording: true}
 	cfg, err := readConfig(rr)
 	if err != nil {
@@ -72,10 +83,10 @@ func Decode(r io.Reader, maxPixels int64) (image.Image, Config, error) {
 		return nil, cfg, fmt.Errorf("imageio: %s: %w", cfg.Format, err)
 	}
 	rr.replay()
-	return decodeReplayed(rr, cfg, maxPixels)
+	return rr, cfg, nil
 }
 
-// decodeReplayed decodes the image whose header readConfig read into cfg,
+// decodeReplayed decodes the image whose header readChecked read into cfg,
 // reading from rr, which starts again at the beginning of the input.
 func decodeReplayed(rr *rewindReader, cfg Config, maxPixels int64) (image.Image, Config, error) {
 	var img image.Image
@@ -130,19 +141,13 @@ func decodeReplayed(rr *rewindReader, cfg Config, maxPixels int64) (image.Image,
 // maxJPEGBytesPerPixel bytes beyond the header, else ErrTooLarge), where
 // Decode streams it.
 func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Config, error) {
-	rr := &rewindReader{r: r, recording: true}
-	cfg, err := readConfig(rr)
+	rr, cfg, err := readChecked(r, maxPixels)
 	if err != nil {
 		return nil, cfg, err
 	}
-	if err := tracecore.CheckSize(cfg.Width, cfg.Height, maxPixels); err != nil {
-		return nil, cfg, fmt.Errorf("imageio: %s: %w", cfg.Format, err)
-	}
 	if cfg.Format != JPEG || maxSide <= 0 || max(cfg.Width, cfg.Height) < jpegScale*maxSide {
-		rr.replay()
 		return decodeReplayed(rr, cfg, maxPixels)
 	}
-	rr.replay()
 	limit := int64(cfg.Width)*int64(cfg.Height)*maxJPEGBytesPerPixel + maxHeaderBytes
 	data, err := io.ReadAll(io.LimitReader(rr, limit+1))
 	if err != nil {

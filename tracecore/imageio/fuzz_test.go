@@ -27,16 +27,7 @@ const fuzzMaxPixels = 1 << 16
 // of the three kinds, and on success return an image whose bounds are the
 // Config's displayed size, within fuzzMaxPixels, as DecodeConfig says.
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob("testdata/*")
-	require.NoError(f, err)
-	for _, name := range files {
-		if fi, err := os.Stat(name); err != nil || fi.IsDir() || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".sh") {
-			continue // testdata/fuzz holds the fuzzer's own corpus
-		}
-		data, err := os.ReadFile(name)
-		require.NoError(f, err)
-		f.Add(data)
-	}
+	addTestdataSeeds(f)
 	small := image.NewNRGBA(image.Rect(0, 0, 24, 16))
 	for o := 1; o <= 8; o++ {
 		order := binary.ByteOrder(binary.BigEndian)
@@ -57,11 +48,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		img, cfg, err := imageio.Decode(bytes.NewReader(data), fuzzMaxPixels)
 		if err != nil {
-			require.Nil(t, img)
-			require.NotContains(t, err.Error(), "decoder panicked")
-			if !errors.Is(err, tracecore.ErrCorrupt) && !errors.Is(err, tracecore.ErrUnsupported) && !errors.Is(err, tracecore.ErrTooLarge) {
-				t.Fatalf("error of no kind: %v", err)
-			}
+			requireDecodeError(t, img, err)
 			return
 		}
 		require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
@@ -80,16 +67,7 @@ func FuzzDecode(f *testing.F) {
 // nothing panics. Seeded with every file of testdata and small JPEGs in
 // every orientation.
 func FuzzDecodeTrace(f *testing.F) {
-	files, err := filepath.Glob("testdata/*")
-	require.NoError(f, err)
-	for _, name := range files {
-		if fi, err := os.Stat(name); err != nil || fi.IsDir() || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".sh") {
-			continue
-		}
-		data, err := os.ReadFile(name)
-		require.NoError(f, err)
-		f.Add(data)
-	}
+	addTestdataSeeds(f)
 	big := image.NewNRGBA(image.Rect(0, 0, 80, 72))
 	for i := range big.Pix {
 		big.Pix[i] = uint8(i * 7 % 251)
@@ -105,11 +83,7 @@ func FuzzDecodeTrace(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		img, cfg, err := imageio.DecodeReduced(bytes.NewReader(data), fuzzMaxPixels, opts.MaxSide)
 		if err != nil {
-			require.Nil(t, img)
-			require.NotContains(t, err.Error(), "decoder panicked")
-			if !errors.Is(err, tracecore.ErrCorrupt) && !errors.Is(err, tracecore.ErrUnsupported) && !errors.Is(err, tracecore.ErrTooLarge) {
-				t.Fatalf("error of no kind: %v", err)
-			}
+			requireDecodeError(t, img, err)
 			return
 		}
 		require.LessOrEqual(t, int64(cfg.Width)*int64(cfg.Height), int64(fuzzMaxPixels))
@@ -124,4 +98,29 @@ func FuzzDecodeTrace(f *testing.F) {
 		require.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{res.ImageWidth, res.ImageHeight})
 		require.LessOrEqual(t, max(res.Width, res.Height), opts.MaxSide)
 	})
+}
+
+// addTestdataSeeds adds every image file of testdata to f's corpus.
+func addTestdataSeeds(f *testing.F) {
+	files, err := filepath.Glob("testdata/*")
+	require.NoError(f, err)
+	for _, name := range files {
+		if fi, err := os.Stat(name); err != nil || fi.IsDir() || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".sh") {
+			continue // testdata/fuzz holds the fuzzer's own corpus
+		}
+		data, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+}
+
+// requireDecodeError checks a decoding error: no image, no panic behind
+// it, and one of the three kinds.
+func requireDecodeError(t *testing.T, img image.Image, err error) {
+	t.Helper()
+	require.Nil(t, img)
+	require.NotContains(t, err.Error(), "decoder panicked")
+	if !errors.Is(err, tracecore.ErrCorrupt) && !errors.Is(err, tracecore.ErrUnsupported) && !errors.Is(err, tracecore.ErrTooLarge) {
+		t.Fatalf("error of no kind: %v", err)
+	}
 }
