@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/svgtrace/svgtrace/tracecore/internal/netpbm"
 )
 
 // PBM reading: netpbm's bitmap format, plain (P1) and raw (P4), in which 1 is
@@ -44,7 +46,7 @@ func ReadPBM(r io.Reader, maxPixels int64) (*Bitmap, error) {
 	}
 	if magic[1] == '4' {
 		// Exactly one whitespace byte separates the header from the raster.
-		if c, err := br.ReadByte(); err != nil || !isSpace(c) {
+		if c, err := br.ReadByte(); err != nil || !netpbm.IsSpace(c) {
 			return nil, fmt.Errorf("%w: pbm: no whitespace after header", ErrCorrupt)
 		}
 		err = readP4(br, bm)
@@ -64,58 +66,15 @@ func noEOF(err error) error {
 	return err
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
-
-// skipSpace skips whitespace and # comments (which run to the end of the line).
-func skipSpace(br *bufio.Reader) (byte, error) {
-	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		if c == '#' {
-			for c != '\n' && c != '\r' {
-				if c, err = br.ReadByte(); err != nil {
-					return 0, err
-				}
-			}
-			continue
-		}
-		if !isSpace(c) {
-			return c, nil
-		}
-	}
-}
-
-// maxHeaderDigits bounds a header number: nine digits is up to 999 999 999,
-// more than any side MaxPixels allows, and cannot overflow an int.
-const maxHeaderDigits = 9
-
 func pbmHeaderInt(br *bufio.Reader, what string) (int, error) {
-	c, err := skipSpace(br)
-	if err != nil {
+	v, c, err := netpbm.Number(br)
+	switch {
+	case errors.Is(err, netpbm.ErrTooManyDigits):
+		return 0, fmt.Errorf("%w: pbm: %s has more than %d digits", ErrTooLarge, what, netpbm.MaxDigits)
+	case errors.Is(err, netpbm.ErrNotNumber):
+		return 0, fmt.Errorf("%w: pbm: %s is %q, not a number", ErrCorrupt, what, c)
+	case err != nil:
 		return 0, fmt.Errorf("%w: pbm: reading %s: %v", ErrCorrupt, what, noEOF(err))
-	}
-	v, digits := 0, 0
-	for c >= '0' && c <= '9' {
-		if digits == maxHeaderDigits {
-			return 0, fmt.Errorf("%w: pbm: %s has more than %d digits", ErrTooLarge, what, maxHeaderDigits)
-		}
-		v = v*10 + int(c-'0')
-		digits++
-		if c, err = br.ReadByte(); err != nil {
-			break // a number may end the input (a 0×0 image, or a truncated one)
-		}
-	}
-	if digits == 0 {
-		return 0, fmt.Errorf("%w: pbm: %s is not a number", ErrCorrupt, what)
-	}
-	if err == nil {
-		if err := br.UnreadByte(); err != nil {
-			return 0, err
-		}
 	}
 	return v, nil
 }
@@ -149,7 +108,7 @@ func readP4(br *bufio.Reader, bm *Bitmap) error {
 func readP1(br *bufio.Reader, bm *Bitmap) error {
 	for y := 0; y < bm.Height; y++ {
 		for x := 0; x < bm.Width; x++ {
-			c, err := skipSpace(br)
+			c, err := netpbm.SkipSpace(br)
 			if err != nil {
 				return fmt.Errorf("%w: pbm: raster ends at pixel (%d, %d): %v", ErrCorrupt, x, y, noEOF(err))
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/tracecore/internal/netpbm"
 )
 
 // A Format is an image file format imageio reads, named as in a MIME type
@@ -110,7 +111,7 @@ func Sniff(head []byte) (Format, error) {
 				return s.format, &decodeError{kind: tracecore.ErrCorrupt, format: s.format,
 					msg: fmt.Sprintf("truncated: the input is %q", head)}
 			}
-			if !isSpace(head[len(s.magic)]) {
+			if !netpbm.IsSpace(head[len(s.magic)]) {
 				break
 			}
 		}
@@ -133,9 +134,4 @@ func Sniff(head []byte) (Format, error) {
 	}
 	return "", &decodeError{kind: tracecore.ErrUnsupported,
 		msg: fmt.Sprintf("unsupported format: bytes start %q", show)}
-}
-
-// isSpace is netpbm's whitespace: blank, tab, CR, LF, vertical tab, form feed.
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

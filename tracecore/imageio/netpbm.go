@@ -2,11 +2,13 @@ package imageio
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"image"
 	"io"
 
 	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/tracecore/internal/netpbm"
 )
 
 // Netpbm (netpbm's pbm, pgm and ppm manual pages): a magic number P1–P6,
@@ -35,11 +37,6 @@ func eofText(err error) string {
 	}
 	return err.Error()
 }
-
-// maxSideDigits bounds the width and height, as tracecore.ReadPBM does:
-// nine digits is up to 999 999 999, more than any side CheckSize lets
-// through with a sensible maxPixels, and cannot overflow an int.
-const maxSideDigits = 9
 
 // readPNMHeader reads a netpbm header, up to and including the one
 // whitespace byte that ends it for the raw kinds.
@@ -75,60 +72,27 @@ func readPNMHeader(br *bufio.Reader) (pnmHeader, error) {
 		}
 	}
 	if h.raw {
-		if c, err := br.ReadByte(); err != nil || !isSpace(c) {
+		if c, err := br.ReadByte(); err != nil || !netpbm.IsSpace(c) {
 			return h, pnmError(tracecore.ErrCorrupt, h.format, "no whitespace after the header")
 		}
 	}
 	return h, nil
 }
 
-// skipSpace skips whitespace and comments and returns the next byte.
-func skipSpace(br *bufio.Reader) (byte, error) {
-	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		if c == '#' {
-			for c != '\n' && c != '\r' {
-				if c, err = br.ReadByte(); err != nil {
-					return 0, err
-				}
-			}
-			continue
-		}
-		if !isSpace(c) {
-			return c, nil
-		}
-	}
-}
-
 // pnmNumber reads a header number, leaving the byte after it unread.
 func pnmNumber(br *bufio.Reader, f Format, what string) (int, error) {
-	c, err := skipSpace(br)
-	if err != nil {
-		return 0, pnmError(tracecore.ErrCorrupt, f, "reading %s: %s", what, eofText(err))
-	}
-	v, digits := 0, 0
-	for c >= '0' && c <= '9' {
-		if digits == maxSideDigits {
-			kind := tracecore.ErrTooLarge
-			if what == "maxval" {
-				kind = tracecore.ErrCorrupt
-			}
-			return 0, pnmError(kind, f, "%s has more than %d digits", what, maxSideDigits)
+	v, c, err := netpbm.Number(br)
+	switch {
+	case errors.Is(err, netpbm.ErrTooManyDigits):
+		kind := tracecore.ErrTooLarge
+		if what == "maxval" {
+			kind = tracecore.ErrCorrupt
 		}
-		v = v*10 + int(c-'0')
-		digits++
-		if c, err = br.ReadByte(); err != nil {
-			break // the number ends the input; what follows decides if that is an error
-		}
-	}
-	if digits == 0 {
+		return 0, pnmError(kind, f, "%s has more than %d digits", what, netpbm.MaxDigits)
+	case errors.Is(err, netpbm.ErrNotNumber):
 		return 0, pnmError(tracecore.ErrCorrupt, f, "%s is %q, not a number", what, c)
-	}
-	if err == nil {
-		_ = br.UnreadByte() // cannot fail right after ReadByte
+	case err != nil:
+		return 0, pnmError(tracecore.ErrCorrupt, f, "reading %s: %s", what, eofText(err))
 	}
 	return v, nil
 }
@@ -136,7 +100,7 @@ func pnmNumber(br *bufio.Reader, f Format, what string) (int, error) {
 // plainSample reads the next decimal sample of a plain raster. Values past
 // 65535 saturate at 65536: any of them is over maxval.
 func plainSample(br *bufio.Reader) (int, error) {
-	c, err := skipSpace(br)
+	c, err := netpbm.SkipSpace(br)
 	if err != nil {
 		return 0, err
 	}
