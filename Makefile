@@ -16,17 +16,9 @@ FUZZTIME  ?= 60s
 help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: build ## Trace the repo's test bitmaps into ./out and print a summary.
-	@mkdir -p $(OUT)
-	@start=$$(date +%s%N); n=0; in=0; outb=0; \
-	for f in tracecore/testdata/pbm/*.pbm; do \
-		name=$$(basename $$f .pbm); \
-		$(BIN)/svgtrace trace "$$f" -o "$(OUT)/$$name.svg" || exit 1; \
-		n=$$((n+1)); in=$$((in + $$(wc -c < "$$f"))); outb=$$((outb + $$(wc -c < "$(OUT)/$$name.svg"))); \
-		printf '  %-44s %8d B  ->  %-24s %9d B\n' "$$f" $$(wc -c < "$$f") "$(OUT)/$$name.svg" $$(wc -c < "$(OUT)/$$name.svg"); \
-	done; \
-	ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
-	echo "traced $$n bitmaps ($$in B) into $(OUT)/ ($$outb B of SVG) in $$ms ms"
+run: build ## Trace the repo's test bitmaps into ./out, and its photos into placeholders in ./out/placeholders.
+	$(BIN)/svgtrace trace tracecore/testdata/pbm --out-dir $(OUT)
+	$(BIN)/svgtrace trace --preset placeholder tracecore/testdata/images --out-dir $(OUT)/placeholders
 
 build: ## Build the svgtrace command into ./bin.
 	$(GO) build -o $(BIN)/svgtrace ./backend/cmd/svgtrace
@@ -60,7 +52,15 @@ deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
-bench: deps ## Benchmark against potrace and wasm against native; writes docs/benchmarks.md.
+# The harness installs node-potrace and image-trace-loader itself, with npm,
+# from backend/cmd/svgtrace-bench/peers/package-lock.json into a cache
+# directory; Debian's nodejs package has no npm, so it is installed here.
+bench: deps ## Benchmark against potrace, node-potrace and image-trace-loader, and wasm against native; writes docs/benchmarks.md.
+	@if ! command -v npm >/dev/null; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing: npm"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq npm; \
+	fi
 	$(GO) run ./backend/cmd/svgtrace-bench -o docs/benchmarks.md
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).

@@ -96,6 +96,14 @@ type Options struct {
 	// multilevel Otsu on the image's visible pixels. In a Result they hold
 	// the levels applied.
 	Thresholds []float64 `json:"thresholds,omitempty"`
+	// Opaque fills the white regions enclosed by black ones (holes, and
+	// holes in islands inside holes) with white instead of leaving them
+	// transparent, as potrace's --opaque does; the area outside every
+	// outline stays transparent (docs/svg.md, "Opaque"). Default false. It
+	// applies to single-layer traces: with Steps ≥ 2 it is rejected.
+	// Omitted from JSON when false, so the JSON (and the idempotency key)
+	// of options that do not set it is unchanged.
+	Opaque bool `json:"opaque,omitempty"`
 }
 
 // DefaultOptions returns potrace's defaults: turd size 2, minority turn policy,
@@ -214,6 +222,11 @@ func (o Options) Validate() error {
 		return bad("maxpixels", "%d is negative", o.MaxPixels)
 	case o.MaxSide < 0:
 		return bad("maxside", "%d is negative", o.MaxSide)
+	case o.Opaque && o.Steps >= 2:
+		// A posterized trace's layers are opaque already, and which of its
+		// holes potrace would fill has no answer: there is no potrace mode
+		// to match.
+		return bad("opaque", "cannot be combined with steps %d", o.Steps)
 	}
 	if _, ok := parseHexColor(o.Color); !ok && o.Color != ColorAuto {
 		return bad("color", "%q is not #rgb, #rrggbb or \"auto\"", o.Color)

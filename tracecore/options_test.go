@@ -231,6 +231,30 @@ func TestOptions(t *testing.T) {
 		require.Equal(t, Threshold(0.25), th, "a failed Set leaves the value")
 	})
 
+	t.Run("Opaque", func(t *testing.T) {
+		// Off by default and in both presets, and left out of the JSON
+		// then, so the JSON of options that do not use it is unchanged.
+		for _, o := range []Options{DefaultOptions(), PlaceholderOptions()} {
+			require.False(t, o.Opaque)
+			data, err := json.Marshal(o)
+			require.NoError(t, err)
+			require.NotContains(t, string(data), "opaque")
+		}
+		o := DefaultOptions()
+		o.Opaque = true
+		data, err := json.Marshal(o)
+		require.NoError(t, err)
+		require.Contains(t, string(data), `"opaque":true`)
+		var back Options
+		require.NoError(t, json.Unmarshal([]byte(`{"opaque":true}`), &back))
+		require.Equal(t, o, back)
+		// Posterized traces have no opaque form.
+		err = json.Unmarshal([]byte(`{"opaque":true,"steps":4}`), &back)
+		require.ErrorIs(t, err, ErrInvalidOptions)
+		require.ErrorContains(t, err, "opaque cannot be combined with steps 4")
+		require.NoError(t, json.Unmarshal([]byte(`{"opaque":true,"steps":1}`), &back))
+	})
+
 	t.Run("Placeholder", func(t *testing.T) {
 		o := PlaceholderOptions()
 		require.NoError(t, o.Validate())

@@ -8,7 +8,8 @@ import (
 // SVG output in svgtrace's canonical form (docs/svg.md): one svg element with
 // xmlns, width and height (the image's size) and viewBox="0 0 W H" (the
 // traced bitmap's size, smaller when the image was downscaled), holding one
-// path whose d draws every outline and hole. Coordinates are rounded to
+// path whose d draws every outline and hole (two with Options.Opaque, one per
+// layer when posterized). Coordinates are rounded to
 // Options.Precision decimal places once, in absolute terms, and written as
 // differences of the rounded values, so relative commands accumulate no error.
 
@@ -68,11 +69,15 @@ func (r *Result) AppendSVG(dst []byte) []byte {
 		if !ok {
 			color = "#000000"
 		}
-		dst = append(dst, `<path fill="`...)
-		dst = append(dst, color...)
-		dst = append(dst, `" d="`...)
-		dst = r.AppendPathData(dst)
-		dst = append(dst, `"/>`...)
+		if r.Options.Opaque {
+			dst = r.appendOpaque(dst, color)
+		} else {
+			dst = append(dst, `<path fill="`...)
+			dst = append(dst, color...)
+			dst = append(dst, `" d="`...)
+			dst = r.AppendPathData(dst)
+			dst = append(dst, `"/>`...)
+		}
 	}
 	// Posterized: one path per layer, lightest first, darker ones on top.
 	for i := range r.Layers {
@@ -101,12 +106,227 @@ func (r *Result) AppendPathData(dst []byte) []byte {
 }
 
 func (r *Result) appendPaths(dst []byte, paths []Path) []byte {
+	return r.appendPathsWhere(dst, paths, nil)
+}
+
+// appendPathsWhere appends the path data of the paths whose keep entry is
+// true, or of every path when keep is nil; the first one written starts with
+// M.
+func (r *Result) appendPathsWhere(dst []byte, paths []Path, keep []bool) []byte {
 	prec := min(max(r.Options.Precision, 0), maxPrecision)
 	w := pathWriter{buf: dst, prec: prec, scale: math.Pow10(prec), unit: uint64(math.Pow10(prec))}
+	first := true
 	for i := range paths {
-		w.path(&paths[i], i == 0)
+		if keep != nil && !keep[i] {
+			continue
+		}
+		w.path(&paths[i], first)
+		first = false
 	}
 	return w.buf
+}
+
+// opaqueFill is the colour Options.Opaque gives the enclosed white regions,
+// potrace's --opaque default.
+const opaqueFill = "#ffffff"
+
+// appendOpaque writes a single-layer trace the way potrace --opaque renders
+// (docs/svg.md, "Opaque"), in two paths rather than potrace's one per
+// outline and hole:
+//
+//   - the first, in the trace's colour, holds only the outermost outlines,
+//     so it fills every black region and every white region enclosed by
+//     one: the trace's silhouette;
+//   - the second, white and drawn over it, holds every hole and every
+//     outline inside a hole. Holes wind opposite to outlines, so under the
+//     nonzero rule a point inside a hole and k of its nested outlines and
+//     holes has winding −1 when k is even (a white region: filled) and 0
+//     when k is odd (an island: the black underneath shows).
+//
+// Every path is written once, as in the plain form. The white path is drawn
+// over an opaque silhouette rather than beside a path with holes cut out,
+// so an edge pixel between black and white is a blend of the two with no
+// see-through seam, as in potrace's rendering. A trace with no hole writes
+// the plain form's bytes.
+func (r *Result) appendOpaque(dst []byte, color string) []byte {
+	inner := nestedPaths(r.Paths)
+	outer := make([]bool, len(inner))
+	anyOuter, anyInner := false, false
+	for i, n := range inner {
+		outer[i] = !n
+		anyOuter = anyOuter || !n
+		anyInner = anyInner || n
+	}
+	if anyOuter {
+		dst = append(dst, `<path fill="`...)
+		dst = append(dst, color...)
+		dst = append(dst, `" d="`...)
+		dst = r.appendPathsWhere(dst, r.Paths, outer)
+		dst = append(dst, `"/>`...)
+	}
+	if anyInner {
+		dst = append(dst, `<path fill="`+opaqueFill+`" d="`...)
+		dst = r.appendPathsWhere(dst, r.Paths, inner)
+		dst = append(dst, `"/>`...)
+	}
+	return dst
+}
+
+// nestedPaths reports, for each path, whether it lies inside a hole: true
+// for every hole (inside the outline around it) and for every outline of an
+// island in a hole; false for the outermost outlines.
+//
+// Traced paths do not cross: decomposition separates them by pixel
+// boundaries, and smoothing keeps each curve within about half a pixel of
+// its own boundary. So an outline is inside a hole when points of it are.
+// Three points of the outline (segment ends, which lie on the curve) are
+// tested against each hole's outline flattened into a polygon, and the
+// majority decides, so one point that smoothing brought within the
+// flattening error of the hole cannot misplace the island. Holes are indexed by horizontal bands of
+// their bounding boxes, so each outline is tested against the holes around
+// it only, not against every hole of the trace.
+func nestedPaths(paths []Path) []bool {
+	nested := make([]bool, len(paths))
+	var holes []holeRing
+	maxY := 0.0
+	for i := range paths {
+		if paths[i].Hole {
+			nested[i] = true
+			h := holeRing{path: &paths[i], box: controlBox(&paths[i])}
+			holes = append(holes, h)
+			maxY = max(maxY, h.box.maxY)
+		}
+	}
+	if len(holes) == 0 {
+		return nested
+	}
+	bands := make([][]int32, int(maxY/nestBand)+1)
+	for j := range holes {
+		b := &holes[j].box
+		for k := max(int(b.minY/nestBand), 0); k <= int(b.maxY/nestBand); k++ {
+			bands[k] = append(bands[k], int32(j))
+		}
+	}
+	for i := range paths {
+		p := &paths[i]
+		if p.Hole {
+			continue
+		}
+		pts := samplePoints(p)
+		k := int(pts[0].Y / nestBand)
+		if k < 0 || k >= len(bands) {
+			continue
+		}
+		for _, j := range bands[k] {
+			h := &holes[j]
+			votes := 0
+			for _, pt := range pts {
+				if h.box.contains(pt) && h.contains(pt) {
+					votes++
+				}
+			}
+			if votes >= 2 {
+				nested[i] = true
+				break
+			}
+		}
+	}
+	return nested
+}
+
+// nestBand is the height, in pixels, of the bands nestedPaths indexes holes
+// by.
+const nestBand = 16
+
+// A box is an axis-aligned bounding box.
+type box struct{ minX, minY, maxX, maxY float64 }
+
+func (b *box) add(p Point) {
+	b.minX, b.maxX = min(b.minX, p.X), max(b.maxX, p.X)
+	b.minY, b.maxY = min(b.minY, p.Y), max(b.maxY, p.Y)
+}
+
+func (b *box) contains(p Point) bool {
+	return p.X >= b.minX && p.X <= b.maxX && p.Y >= b.minY && p.Y <= b.maxY
+}
+
+// controlBox bounds a path's start and control points, and so the path (a
+// Bézier curve lies within the hull of its control points).
+func controlBox(p *Path) box {
+	b := box{p.Start.X, p.Start.Y, p.Start.X, p.Start.Y}
+	for _, s := range p.Segments {
+		b.add(s.C1)
+		b.add(s.C2)
+		b.add(s.End)
+	}
+	return b
+}
+
+// samplePoints returns three points on the path, segment ends spread along
+// it (repeated when it has fewer than three segments).
+func samplePoints(p *Path) [3]Point {
+	n := len(p.Segments)
+	if n == 0 {
+		return [3]Point{p.Start, p.Start, p.Start}
+	}
+	return [3]Point{p.Segments[0].End, p.Segments[n/3].End, p.Segments[2*n/3].End}
+}
+
+// A holeRing is a hole with its bounding box and, once a point has needed
+// it, its outline flattened into a polygon.
+type holeRing struct {
+	path *Path
+	box  box
+	poly []Point
+}
+
+// contains reports whether pt lies inside the hole's flattened outline, by
+// the parity of the polygon edges a ray from pt to the left crosses.
+func (h *holeRing) contains(pt Point) bool {
+	if h.poly == nil {
+		h.poly = flatten(h.path)
+	}
+	inside := false
+	poly := h.poly
+	for i, j := 0, len(poly)-1; i < len(poly); j, i = i, i+1 {
+		a, b := poly[i], poly[j]
+		if (a.Y > pt.Y) != (b.Y > pt.Y) && pt.X < a.X+(b.X-a.X)*(pt.Y-a.Y)/(b.Y-a.Y) {
+			inside = !inside
+		}
+	}
+	return inside
+}
+
+// flatten returns the path as a closed polygon: corners as their two lines,
+// each curve as straight pieces about a pixel long (4 to 64 of them), which
+// stay within an eighth of a pixel of any curve a traced outline draws.
+func flatten(p *Path) []Point {
+	poly := make([]Point, 0, 1+4*len(p.Segments))
+	poly = append(poly, p.Start)
+	cur := p.Start
+	for _, s := range p.Segments {
+		if s.Kind == Corner {
+			poly = append(poly, s.C2, s.End)
+			cur = s.End
+			continue
+		}
+		length := math.Hypot(s.C1.X-cur.X, s.C1.Y-cur.Y) + math.Hypot(s.C2.X-s.C1.X, s.C2.Y-s.C1.Y) + math.Hypot(s.End.X-s.C2.X, s.End.Y-s.C2.Y)
+		n := min(max(int(math.Ceil(length)), 4), 64)
+		for k := 1; k <= n; k++ {
+			t := float64(k) / float64(n)
+			u := 1 - t
+			a, b, c, d := u*u*u, 3*u*u*t, 3*u*t*t, t*t*t
+			// Each product rounded on its own (float64), so that no
+			// platform fuses it into a multiply-add and the nesting
+			// found is the same everywhere, as the output must be.
+			poly = append(poly, Point{
+				float64(a*cur.X) + float64(b*s.C1.X) + float64(c*s.C2.X) + float64(d*s.End.X),
+				float64(a*cur.Y) + float64(b*s.C1.Y) + float64(c*s.C2.Y) + float64(d*s.End.Y),
+			})
+		}
+		cur = s.End
+	}
+	return poly
 }
 
 // numberSeparator goes between two numbers of path data where the second would

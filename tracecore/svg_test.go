@@ -527,3 +527,164 @@ func TestPathWriterSimplify(t *testing.T) {
 		})
 	}
 }
+
+func TestSVGOpaque(t *testing.T) {
+	polygon := func(o *Options) { o.AlphaMax, o.TurdSize, o.Opaque = 0, 0, true }
+
+	t.Run("RingIslandAndItsHole", func(t *testing.T) {
+		// An outline, its hole, an island in the hole and the island's own
+		// hole: the silhouette (the outer outline alone) in the fill colour,
+		// then one white path with the three nested paths, which under
+		// nonzero fills the hole and the island's hole and leaves the
+		// island to the black underneath.
+		bm := bitmapFromRows(t,
+			"#########",
+			"#.......#",
+			"#.#####.#",
+			"#.#...#.#",
+			"#.#...#.#",
+			"#.#...#.#",
+			"#.#####.#",
+			"#.......#",
+			"#########",
+		)
+		res := traceWith(t, bm, polygon)
+		require.Len(t, res.Paths, 4)
+		require.Equal(t, []bool{false, true, true, true}, nestedPaths(res.Paths))
+		plain := traceWith(t, bm, func(o *Options) { polygon(o); o.Opaque = false })
+		require.Equal(t, svgOpen+`width="9" height="9" viewBox="0 0 9 9"><path fill="#000000" d="M0,4.5v4.5h9v-9h-9z"/>`+
+			`<path fill="#ffffff" d="M4.5,1h3.5v7h-7v-7zm-2.5,3.5v2.5h5v-5h-5zm2.5-1.5h1.5v3h-3v-3z"/></svg>`, string(res.SVG()))
+		require.Equal(t, svgOpen+`width="9" height="9" viewBox="0 0 9 9"><path fill="#000000" d="M0,4.5v4.5h9v-9h-9zm4.5-3.5h3.5v7h-7v-7zm-2.5,3.5v2.5h5v-5h-5zm2.5-1.5h1.5v3h-3v-3z"/></svg>`, string(plain.SVG()),
+			"without Opaque the same paths are one path")
+	})
+
+	t.Run("ColourKept", func(t *testing.T) {
+		res := traceWith(t, bitmapFromRows(t, "###", "#.#", "###"), func(o *Options) { polygon(o); o.Color = "#ABC" })
+		require.Contains(t, string(res.SVG()), `><path fill="#abc" d="M`)
+		require.Contains(t, string(res.SVG()), `"/><path fill="#ffffff" d="M`)
+	})
+
+	t.Run("NoHoleIsThePlainForm", func(t *testing.T) {
+		for _, bm := range []*Bitmap{bitmapFromRows(t, "##.#", "##.."), disc(t, 12)} {
+			plain := traceWith(t, bm, func(*Options) {})
+			opaque := traceWith(t, bm, func(o *Options) { o.Opaque = true })
+			require.Equal(t, string(plain.SVG()), string(opaque.SVG()))
+		}
+		empty, err := NewBitmap(3, 2, 0)
+		require.NoError(t, err)
+		res := traceWith(t, empty, func(o *Options) { o.Opaque = true })
+		require.Equal(t, svgOpen+`width="3" height="2" viewBox="0 0 3 2"></svg>`, string(res.SVG()))
+	})
+
+	t.Run("DeepNesting", func(t *testing.T) {
+		// Square rings a pixel wide with a pixel of white between them,
+		// round a centre pixel, curved (default alphamax) so that the
+		// outlines of neighbouring rings come close: only the outermost is
+		// outer.
+		const rings = 6
+		n := 4*rings + 1
+		bm, err := NewBitmap(n, n, 0)
+		require.NoError(t, err)
+		for y := range n {
+			for x := range n {
+				bm.Set(x, y, max(abs(x-n/2), abs(y-n/2))%2 == 0)
+			}
+		}
+		res := traceWith(t, bm, func(o *Options) { o.TurdSize, o.Opaque = 0, true })
+		// The boundary between two rings is a hole of the outer one (its
+		// inner edge) and the outline of the inner one.
+		require.Len(t, res.Paths, 2*rings+1)
+		nested := nestedPaths(res.Paths)
+		outer := 0
+		for i, p := range res.Paths {
+			if !nested[i] {
+				outer++
+				require.False(t, p.Hole)
+			}
+		}
+		require.Equal(t, 1, outer, "only the outermost ring is outer")
+		requireOpaquePaintsLikePlain(t, res)
+	})
+
+	t.Run("Fixtures", func(t *testing.T) {
+		files, err := filepath.Glob("testdata/pbm/*_400.pbm")
+		require.NoError(t, err)
+		require.NotEmpty(t, files)
+		for _, file := range files {
+			bm := readPBMTestFile(t, file)
+			for _, turd := range []int{0, 2} {
+				t.Run(fmt.Sprintf("%s/Turd%d", filepath.Base(file), turd), func(t *testing.T) {
+					res := traceWith(t, bm, func(o *Options) { o.TurdSize, o.Opaque = turd, true })
+					requireOpaquePaintsLikePlain(t, res)
+				})
+			}
+		}
+	})
+
+	t.Run("RejectedWithPosterize", func(t *testing.T) {
+		o := DefaultOptions()
+		o.Opaque, o.Steps = true, 3
+		require.ErrorIs(t, o.Validate(), ErrInvalidOptions)
+		require.ErrorContains(t, o.Validate(), "opaque cannot be combined with steps 3")
+	})
+}
+
+func abs(v int) int { return max(v, -v) }
+
+// requireOpaquePaintsLikePlain checks, at every pixel centre of the trace,
+// that the opaque form paints what the plain form means: the fill colour
+// where the plain path's nonzero winding is not 0, white where it is 0 but
+// the point is inside the silhouette, nothing outside it. It works on the
+// windings of the flattened paths, counted by scanline, independently of
+// how nestedPaths decided.
+func requireOpaquePaintsLikePlain(t *testing.T, res *Result) {
+	t.Helper()
+	nested := nestedPaths(res.Paths)
+	type crossing struct {
+		x     float64
+		dir   int
+		inner bool
+	}
+	rows := make([][]crossing, res.Height)
+	for i := range res.Paths {
+		poly := flatten(&res.Paths[i])
+		for k := 1; k < len(poly); k++ {
+			a, b := poly[k-1], poly[k]
+			dir := 1
+			if a.Y > b.Y {
+				a, b, dir = b, a, -1
+			}
+			// Rows whose centre line y = j + .5 the edge crosses, half-open.
+			for j := max(int(math.Ceil(a.Y-0.5)), 0); j < res.Height && float64(j)+0.5 < b.Y; j++ {
+				y := float64(j) + 0.5
+				x := a.X + (b.X-a.X)*(y-a.Y)/(b.Y-a.Y)
+				rows[j] = append(rows[j], crossing{x, dir, nested[i]})
+			}
+		}
+	}
+	for j, row := range rows {
+		for x := range res.Width {
+			cx := float64(x) + 0.5
+			var outerW, innerW int
+			for _, c := range row {
+				if c.x > cx {
+					if c.inner {
+						innerW += c.dir
+					} else {
+						outerW += c.dir
+					}
+				}
+			}
+			// The plain form is black where its nonzero winding is; the
+			// opaque form paints its colour where the silhouette's winding
+			// is nonzero and the white path's is 0, white where both are
+			// nonzero, and nothing where the silhouette's is 0.
+			black := outerW+innerW != 0
+			ok := black == (outerW != 0 && innerW == 0) && // colour exactly on black
+				(outerW != 0 || innerW == 0) // no white outside the silhouette
+			if !ok {
+				t.Fatalf("pixel (%d, %d): plain winding %d, silhouette %d, white path %d", x, j, outerW+innerW, outerW, innerW)
+			}
+		}
+	}
+}

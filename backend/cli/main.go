@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 )
 
@@ -16,9 +17,9 @@ const (
 const usage = `svgtrace turns images into small, smooth SVG traces.
 
 Usage:
-  svgtrace trace [flags] FILE...   trace bitmaps to SVG
-  svgtrace version                 print the version
-  svgtrace help [COMMAND]          show help
+  svgtrace trace [flags] FILE|DIR...   trace images (files, folders) to SVG
+  svgtrace version                     print the version
+  svgtrace help [COMMAND]              show help
 
 Run 'svgtrace help trace' for the trace flags.
 `
@@ -26,26 +27,51 @@ Run 'svgtrace help trace' for the trace flags.
 // Main runs the svgtrace command with args (without the program name) and
 // returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, isTerminal: isTerminal}
+	return e.main(args)
+}
+
+// env is what a command runs in: its standard streams, and whether a stream
+// is a terminal, which tests set instead of needing a real one.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	isTerminal     func(w io.Writer) bool
+}
+
+func (e *env) main(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(e.stderr, usage)
 		return exitUsage
 	}
 	switch args[0] {
 	case "trace":
-		return runTrace(args[1:], stdin, stdout, stderr)
+		return e.runTrace(args[1:])
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "svgtrace", version())
+		fmt.Fprintln(e.stdout, "svgtrace", version())
 		return exitOK
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] == "trace" {
-			fmt.Fprint(stdout, traceUsageFull)
+			fmt.Fprint(e.stdout, traceUsageFull)
 			return exitOK
 		}
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "svgtrace: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(e.stderr, "svgtrace: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
+}
+
+// isTerminal reports whether w is a character device, a terminal in
+// practice, by the file's mode rather than a terminal library: no
+// dependency, and a progress line redrawn on /dev/null costs nothing.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // version is the module version the binary was built from, or "devel".

@@ -2,14 +2,11 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -17,13 +14,29 @@ import (
 	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
 
-const traceUsage = `Usage: svgtrace trace [flags] FILE...
+const traceUsage = `Usage: svgtrace trace [flags] FILE|DIR...
 
 Traces images to SVG: JPEG (EXIF orientation applied), PNG, GIF, WebP, BMP and
-netpbm (PBM, PGM, PPM), recognised by their bytes, never by their names. With
-one input and no -o the output goes to standard output; with several, each is
-written beside its input as NAME.svg (NAME.txt for --format datauri,
-NAME.json for --format json), as potrace does. FILE "-" is standard input.
+netpbm (PBM, PGM, PPM), recognised by their bytes, never by their names.
+
+With one input file and no -o or --out-dir the output goes to standard output
+and nothing else is printed, as potrace -s does. With several inputs, or a
+folder, each output is written beside its input as NAME.svg (NAME.txt for
+--format datauri, NAME.json for --format json), or under --out-dir DIR. A
+folder is searched recursively for files named .jpg .jpeg .png .gif .webp
+.bmp .pbm .pgm .ppm or .pnm (any case); names starting with "." are skipped,
+and links to folders are not followed. --out-dir mirrors each folder's tree
+below DIR and puts an input file at DIR/NAME.svg; two inputs that would write
+the same output are an error, before anything is traced. FILE "-" is
+standard input, written to standard output.
+
+Several inputs are traced in parallel, -j at a time (one per CPU core by
+default); the files written are the same whatever -j says. Progress goes to
+standard error, one line per file (a progress bar on a terminal) and a
+summary at the end; -q prints errors only. A failed input writes nothing and
+the others carry on. Exit status: 0 when every input was traced, 1 when any
+failed, 2 for a usage error (nothing is traced).
+
 Flags may come before or after the files; "--" ends the flags. The potrace
 preset (the default) matches potrace: full size, black fill, threshold 0.5; a
 PBM is traced exactly as given. --preset placeholder traces at 400 px with an
@@ -35,9 +48,15 @@ Flags (potrace's where they overlap):
 // traceConfig is what the trace command line says.
 type traceConfig struct {
 	opts   tracecore.Options
-	output string
+	output string // -o: one input's output file, "-" for standard output
+	outDir string // --out-dir
 	format string // svg, datauri or json
+	jobs   int    // -j; 0 means one per CPU core
+	quiet  bool
 	inputs []string
+	// setBy maps an option's JSON name to the flag that set it as the user
+	// spelt it, so that an invalid value is reported by its flag.
+	setBy map[string]string
 }
 
 // presets are named starting points for the options; flags given with a
@@ -57,6 +76,17 @@ type traceFlag struct {
 	arg   string // the argument's name; "" for a switch
 	help  string
 	set   func(c *traceConfig, v string) error
+}
+
+// optionOf names the tracecore option (its JSON name) each flag sets, where
+// that differs from the flag's long name, so Validate's errors, which name
+// options, can be reported by flag.
+var optionOf = map[string]string{
+	"blacklevel":    "threshold",
+	"max-side":      "maxside",
+	"max-pixels":    "maxpixels",
+	"fill-strategy": "fillstrategy",
+	"longcurve":     "opticurve",
 }
 
 var traceFlags = []traceFlag{
@@ -135,8 +165,35 @@ var traceFlags = []traceFlag{
 	{0, "max-pixels", "N", "refuse inputs of more than N pixels (default 50000000)", func(c *traceConfig, v string) error {
 		return parseInt64(v, &c.opts.MaxPixels)
 	}},
-	{'o', "output", "FILE", "write the SVG to FILE (one input only)", func(c *traceConfig, v string) error {
+	{0, "opaque", "", "paint enclosed white regions white instead of leaving them transparent", func(c *traceConfig, _ string) error {
+		c.opts.Opaque = true
+		return nil
+	}},
+	{'o', "output", "FILE", "write the output to FILE (one input file only; - for standard output)", func(c *traceConfig, v string) error {
+		if v == "" {
+			return errors.New("needs a file name")
+		}
 		c.output = v
+		return nil
+	}},
+	{0, "out-dir", "DIR", "write outputs under DIR, mirroring the folders given as inputs", func(c *traceConfig, v string) error {
+		if v == "" {
+			return errors.New("needs a folder name")
+		}
+		c.outDir = v
+		return nil
+	}},
+	{'j', "jobs", "N", "trace N inputs at once (default: one per CPU core)", func(c *traceConfig, v string) error {
+		if err := parseInt(v, &c.jobs); err != nil {
+			return err
+		}
+		if c.jobs < 1 {
+			return fmt.Errorf("%q is not a positive number of jobs", v)
+		}
+		return nil
+	}},
+	{'q', "quiet", "", "print no progress and no summary; errors still print", func(c *traceConfig, _ string) error {
+		c.quiet = true
 		return nil
 	}},
 	{'s', "svg", "", "SVG output (the only backend; accepted for potrace compatibility)", func(*traceConfig, string) error {
@@ -208,7 +265,7 @@ func lookupFlag(short byte, long string) *traceFlag {
 // parseTraceArgs reads flags (anywhere among the files, GNU style: -t 5, -t5,
 // --turdsize 5, --turdsize=5, bundled switches -in) and inputs.
 func parseTraceArgs(args []string) (*traceConfig, error) {
-	c := &traceConfig{opts: tracecore.DefaultOptions(), format: "svg"}
+	c := &traceConfig{opts: tracecore.DefaultOptions(), format: "svg", setBy: map[string]string{}}
 	for i, a := range args {
 		if a == "--" {
 			break
@@ -247,6 +304,7 @@ func parseTraceArgs(args []string) (*traceConfig, error) {
 			if err := f.set(c, val); err != nil {
 				return nil, fmt.Errorf("--%s: %w", name, err)
 			}
+			c.noteFlag(f, "--"+name)
 		default: // one or more short flags
 			for j := 1; j < len(a); j++ {
 				f := lookupFlag(a[j], "")
@@ -268,80 +326,46 @@ func parseTraceArgs(args []string) (*traceConfig, error) {
 				if err := f.set(c, val); err != nil {
 					return nil, fmt.Errorf("-%c: %w", f.short, err)
 				}
+				c.noteFlag(f, "-"+string(f.short))
 			}
 		}
 	}
 	if err := c.opts.Validate(); err != nil {
+		if flag := c.setBy[invalidOption(err)]; flag != "" {
+			return nil, fmt.Errorf("%s: %w", flag, err)
+		}
 		return nil, err
 	}
 	if len(c.inputs) == 0 {
 		return nil, errors.New("no input files")
 	}
+	if c.output != "" && c.outDir != "" {
+		return nil, errors.New("-o and --out-dir cannot be used together")
+	}
 	if c.output != "" && len(c.inputs) > 1 {
-		return nil, errors.New("-o takes one input; with several, each SVG is written beside its input")
+		return nil, errors.New("-o takes one input; with several, use --out-dir or let each output be written beside its input")
 	}
 	return c, nil
 }
 
-func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "-h" || a == "--help" {
-			fmt.Fprint(stdout, traceUsageFull)
-			return exitOK
-		}
+// noteFlag records which flag, as spelt, last set an option.
+func (c *traceConfig) noteFlag(f *traceFlag, spelt string) {
+	option := f.long
+	if o, ok := optionOf[f.long]; ok {
+		option = o
 	}
-	c, err := parseTraceArgs(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "svgtrace trace: %v\nRun 'svgtrace help trace' for usage.\n", err)
-		return exitUsage
-	}
-	var tracer tracecore.Tracer
-	status := exitOK
-	for _, in := range c.inputs {
-		if err := traceOne(&tracer, c, in, stdin, stdout); err != nil {
-			fmt.Fprintf(stderr, "svgtrace: %s: %v\n", displayName(in), err)
-			status = exitFail
-		}
-	}
-	return status
+	c.setBy[option] = spelt
 }
 
-func displayName(in string) string {
-	if in == "-" {
-		return "<stdin>"
+// invalidOption returns the option an error of Options.Validate names
+// ("tracecore: invalid options: turdsize -1 is outside …"), or "".
+func invalidOption(err error) string {
+	if !errors.Is(err, tracecore.ErrInvalidOptions) {
+		return ""
 	}
-	return in
-}
-
-// traceOne traces one input and writes its SVG where the command line says.
-// A failed input writes nothing.
-func traceOne(tracer *tracecore.Tracer, c *traceConfig, in string, stdin io.Reader, stdout io.Writer) error {
-	var r io.Reader = stdin
-	if in != "-" {
-		f, err := os.Open(in)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
-	}
-	res, err := traceInput(tracer, r, c.opts)
-	if err != nil {
-		return err
-	}
-	out, err := render(res, c.format)
-	if err != nil {
-		return err
-	}
-	switch {
-	case c.output == "-" || (c.output == "" && (len(c.inputs) == 1 || in == "-")):
-		_, err = stdout.Write(out)
-		return err
-	case c.output != "":
-		return writeFileAtomic(c.output, out)
-	default:
-		return writeFileAtomic(strings.TrimSuffix(in, filepath.Ext(in))+formats[c.format], out)
-	}
+	_, rest, _ := strings.Cut(err.Error(), tracecore.ErrInvalidOptions.Error()+": ")
+	option, _, _ := strings.Cut(rest, " ")
+	return option
 }
 
 // traceInput reads one image, recognised by its bytes, and traces it. A PBM
@@ -380,38 +404,4 @@ func render(res *tracecore.Result, format string) ([]byte, error) {
 		return append(data, '\n'), err
 	}
 	return append(res.SVG(), '\n'), nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// into place, so a reader never sees a half-written SVG. A path that exists
-// and is not a regular file (a device such as /dev/null, a named pipe) is
-// written in place: renaming over it would replace the device with a file.
-func writeFileAtomic(path string, data []byte) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-		return f.Close()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -273,13 +272,26 @@ func TestTrace(t *testing.T) {
 			"backend \"pdf\" is not supported": {"trace", "-b", "pdf", fruits},
 			"preset \"tiny\" is not":           {"trace", "--preset", "tiny", fruits},
 			"format \"png\" is not":            {"trace", "--format", "png", fruits},
-			"maxside -1":                       {"trace", "--max-side", "-1", fruits},
+			"--max-side: tracecore: invalid options: maxside -1 is negative":               {"trace", "--max-side", "-1", fruits},
+			"-k: tracecore: invalid options: threshold":                                    {"trace", "-k", "2", fruits},
+			"--fill-strategy: tracecore: invalid options: fillstrategy":                    {"trace", "--fill-strategy", "loud", "--steps", "3", fruits},
+			"-o and --out-dir cannot be used together":                                     {"trace", "-o", "x.svg", "--out-dir", "out", fruits},
+			"-o takes one input file, and " + pbmDir + " is a folder":                      {"trace", "-o", "x.svg", pbmDir},
+			"flag --out-dir needs DIR":                                                     {"trace", fruits, "--out-dir"},
+			"--out-dir: needs a folder name":                                               {"trace", "--out-dir=", fruits},
+			`-j: "0" is not a positive number of jobs`:                                     {"trace", "-j", "0", fruits},
+			`--jobs: "two" is not an integer`:                                              {"trace", "--jobs=two", fruits},
+			"flag -j needs N":                                                              {"trace", fruits, "-qj"},
+			"--opaque takes no value":                                                      {"trace", "--opaque=yes", fruits},
+			"--opaque: tracecore: invalid options: opaque cannot be combined with steps 3": {"trace", "--opaque", "--steps", "3", fruits},
+			"standard input (-) is given more than once":                                   {"trace", "-", "-"},
 		}
 		for want, args := range cases {
 			code, out, errOut := run(t, "", args...)
 			assert.Equal(t, exitUsage, code, "%v", args)
 			assert.Empty(t, out)
 			assert.Contains(t, errOut, want, "%v", args)
+			assert.True(t, strings.HasSuffix(errOut, "\nRun 'svgtrace help trace' for usage.\n") && strings.Count(errOut, "\n") == 2, "short: %q", errOut)
 		}
 	})
 
@@ -289,6 +301,24 @@ func TestTrace(t *testing.T) {
 		for _, f := range []string{"--turdsize", "--turnpolicy", "--alphamax", "--longcurve", "--opttolerance", "--blacklevel", "--invert", "--output"} {
 			assert.Contains(t, out, f)
 		}
+		for _, f := range traceFlags {
+			name := "--" + f.long
+			if f.short != 0 {
+				name = "-" + string(f.short) + ", " + name
+			}
+			assert.Contains(t, out, "  "+name, "every flag of the table is listed")
+		}
+		for _, s := range []string{"FILE|DIR", "folder", "--out-dir DIR", "-j", "-q", "Exit status"} {
+			assert.Contains(t, out, s)
+		}
+		for _, args := range [][]string{{"trace", "-h"}, {"trace", fruits, "--help"}} {
+			code, help, _ := run(t, "", args...)
+			assert.Equal(t, exitOK, code)
+			assert.Equal(t, out, help)
+		}
+		code, out, _ = run(t, "", "help")
+		assert.Equal(t, exitOK, code)
+		assert.Contains(t, out, "svgtrace trace [flags] FILE|DIR...")
 		code, out, _ = run(t, "", "version")
 		assert.Equal(t, exitOK, code)
 		assert.True(t, strings.HasPrefix(out, "svgtrace "), out)
@@ -296,38 +326,4 @@ func TestTrace(t *testing.T) {
 		assert.Equal(t, exitUsage, code)
 		assert.Contains(t, errOut, `unknown command "frobnicate"`)
 	})
-}
-
-// TestBinary runs the built command once end to end: the exit status and
-// streams of a real process, the way potrace users call it.
-func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "svgtrace")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	build := exec.Command("go", "build", "-o", bin, "../cmd/svgtrace")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-
-	dir, paths := copyInputs(t, "opencv-logo_400.pbm", "building_400.pbm")
-	cmd := exec.Command(bin, "trace", "-s", paths[0], paths[1], "-t", "100")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	require.NoError(t, err, stderr.String())
-	assert.Empty(t, stdout)
-	for _, p := range paths {
-		got, err := os.ReadFile(strings.TrimSuffix(p, ".pbm") + ".svg")
-		require.NoError(t, err)
-		assert.Equal(t, expectSVG(t, p, func(o *tracecore.Options) { o.TurdSize = 100 }), string(got))
-	}
-
-	cmd = exec.Command(bin, "trace", filepath.Join(dir, "nope.pbm"))
-	err = cmd.Run()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit)
-	assert.Equal(t, exitFail, exit.ExitCode())
 }

@@ -1,7 +1,7 @@
 // Command svgtrace traces images into SVG placeholders.
 //
-//	svgtrace trace [flags] FILE...   trace bitmaps to SVG (see svgtrace help trace)
-//	svgtrace version                 print the version
+//	svgtrace trace [flags] FILE|DIR|-...   trace images to SVG (see svgtrace help trace)
+//	svgtrace version                       print the version
 package main
 
 import (
