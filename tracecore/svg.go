@@ -508,7 +508,19 @@ func (w *pathWriter) num(v int64) {
 	if neg {
 		u = uint64(-v)
 	}
-	ip, fp := u/w.unit, u%w.unit
+	// Whole and fractional parts. Precisions 0 and 1, the placeholder's and
+	// the default, divide by constants, which compile to multiplications:
+	// a division by a variable is the dearest step here, and more so in
+	// WebAssembly.
+	var ip, fp uint64
+	switch w.prec {
+	case 0:
+		ip = u
+	case 1:
+		ip, fp = u/10, u%10
+	default:
+		ip, fp = u/w.unit, u%w.unit
+	}
 	// frac digits without trailing zeros
 	digits := w.prec
 	for digits > 0 && fp%10 == 0 {
@@ -523,16 +535,27 @@ func (w *pathWriter) num(v int64) {
 		w.buf = append(w.buf, '-')
 	}
 	if !startsWithDot {
-		w.buf = strconv.AppendUint(w.buf, ip, 10)
+		switch {
+		case ip < 10: // most relative coordinates: written byte by byte
+			w.buf = append(w.buf, byte('0'+ip))
+		case ip < 100:
+			w.buf = append(w.buf, byte('0'+ip/10), byte('0'+ip%10))
+		default:
+			w.buf = strconv.AppendUint(w.buf, ip, 10)
+		}
 	}
 	if digits > 0 {
 		w.buf = append(w.buf, '.')
-		var tmp [maxPrecision]byte
-		for i := digits - 1; i >= 0; i-- {
-			tmp[i] = byte('0' + fp%10)
-			fp /= 10
+		if digits == 1 {
+			w.buf = append(w.buf, byte('0'+fp))
+		} else {
+			var tmp [maxPrecision]byte
+			for i := digits - 1; i >= 0; i-- {
+				tmp[i] = byte('0' + fp%10)
+				fp /= 10
+			}
+			w.buf = append(w.buf, tmp[:digits]...)
 		}
-		w.buf = append(w.buf, tmp[:digits]...)
 	}
 	w.number, w.dot = true, digits > 0
 }
