@@ -124,12 +124,12 @@ func DefaultOptions() Options {
 }
 
 // Placeholder settings. They make a small, recognisable silhouette of an
-// image rather than a faithful copy, as few bytes as the fidelity of
+// image rather than a faithful copy, in as few bytes as the fidelity of
 // image-trace-loader's placeholders allows. They were chosen by measuring the
 // data URI bytes and the mismatch against the placeholder's own bitmap on the
-// five test images (docs/benchmarks.md, "Placeholders"); the figures in the
-// comments below are picos.jpg's, against image-trace-loader's 2 971 bytes at
-// 1.588 % mismatch.
+// test photos (docs/options.md, "The placeholder preset"); the figures below
+// are picos.jpg's and fruits.jpg's, against image-trace-loader's 2 826 bytes
+// at 1.637 % and 3 372 bytes at 1.892 %.
 const (
 	// placeholderMaxSide is the traced size of a placeholder: 400 pixels on
 	// the longer side keeps a face or a logo recognisable while bounding the
@@ -138,14 +138,16 @@ const (
 	// placeholderTurdSize drops blobs of up to 72 pixels (0.06 % of a
 	// 400×300 bitmap): the thresholded texture of a photo is mostly such
 	// specks, each costing tens of bytes. image-trace-loader drops up to
-	// 100; at 100 picos' mismatch rises to 1.613 %, above its 1.588 %, and
-	// at 64 its data URI grows past 3 000 bytes.
+	// 100, which on picos.jpg decoded at full size costs more fidelity than
+	// it allows; 72 keeps it under.
 	placeholderTurdSize = 72
-	// placeholderAlphaMax 0.8 (default 1) turns the sharper bends into
-	// corners, whose straight lines cost 2 numbers each where a curve costs
-	// 6 (or 4) and merge with their straight neighbours: 4 % fewer bytes at
-	// 0.01 points more mismatch.
-	placeholderAlphaMax = 0.8
+	// placeholderAlphaMax 0.6 (default 1) turns more bends into corners,
+	// which at 400 pixels follow the pixels more closely: against 1, the
+	// mismatch falls on every test photo (brushes.jpg 3.34 → 3.04 %, where
+	// image-trace-loader's is 3.39 %) for at most 2 % more bytes (building
+	// has 6 % fewer). Below 0.6 the bytes grow faster than the mismatch
+	// falls.
+	placeholderAlphaMax = 0.6
 	// placeholderOptTolerance 0.5 (default 0.2) lets curve optimisation
 	// join more curves, which at whole-pixel precision changes the outline
 	// less than rounding does.
@@ -154,10 +156,10 @@ const (
 
 // PlaceholderOptions returns the settings of the placeholder preset: the
 // defaults, with images downscaled to 400 pixels on the longer side, an
-// automatic threshold, specks of up to 72 pixels dropped, sharper corners
-// (alphamax 0.8) and freer curve joining (opttolerance 0.5), coordinates on
+// automatic threshold, specks of up to 72 pixels dropped, more corners
+// (alphamax 0.6) and freer curve joining (opttolerance 0.5), coordinates on
 // the whole-pixel grid (a 400th of the image's side, invisible at placeholder
-// size, and about 40 % fewer bytes than tenths on the test images) and the
+// size, and about half the bytes of tenths on the test photos) and the
 // dominant colour as fill.
 func PlaceholderOptions() Options {
 	o := DefaultOptions()
