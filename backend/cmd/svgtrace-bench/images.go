@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -30,22 +29,6 @@ const (
 	tracecorePattern = "^Benchmark(Posterize|CancelLatency)$"
 )
 
-// imageTraceLoader is what image-trace-loader (npm image-trace-loader 1.4:
-// node-potrace with turd size 100 and an automatic threshold, SVGO
-// multipass at precision 0) made of each test photo downscaled to 400
-// pixels, measured on 2026-12-03: its data URI's bytes and the mismatch of
-// its SVG against the bitmap node-potrace traced. Measuring it here is the
-// work of the peers' benchmarks (issue 4).
-var imageTraceLoader = map[string]struct {
-	URIBytes int
-	Mismatch float64
-}{
-	"picos.jpg":    {2972, 1.588},
-	"brushes.jpg":  {5281, 3.626},
-	"building.jpg": {5525, 3.586},
-	"fruits.jpg":   {3580, 2.163},
-}
-
 // ImageBench is the images section: go benchmarks of decoding, placeholders,
 // posterizing and cancelling, natively, and the placeholder of each test
 // photo.
@@ -54,6 +37,9 @@ type ImageBench struct {
 	Names        []string
 	Lines        map[string][]BenchLine // by benchmark, one per round
 	Placeholders []PlaceholderResult
+	// ITL holds image-trace-loader's figures by photo, measured in the same
+	// run by the peer benchmarks; nil when they were skipped.
+	ITL map[string]ITLResult
 }
 
 // A PlaceholderResult is the placeholder preset's output for one photo.
@@ -119,10 +105,6 @@ func imageBenchmarks(ctx context.Context, c *config, e *env) (*ImageBench, error
 	return ib, nil
 }
 
-// fillAttr matches a path's fill, which mismatch ignores: it measures the
-// shape, and a light dominant colour would render as white.
-var fillAttr = regexp.MustCompile(`fill="#[0-9a-f]+"`)
-
 // placeholderOf makes the placeholder of the image at path as an upload
 // gets it, and measures it.
 func placeholderOf(ctx context.Context, path string, withFidelity bool) (PlaceholderResult, error) {
@@ -152,7 +134,7 @@ func placeholderOf(ctx context.Context, path string, withFidelity bool) (Placeho
 	pr.SVGBytes, pr.URIBytes = len(svg), len(res.DataURI())
 	pr.GzipBytes = gzipSize(svg)
 	if withFidelity {
-		if pr.Mismatch, err = fidelity.Mismatch(p.Bitmap, fillAttr.ReplaceAll(svg, []byte(`fill="#000000"`))); err != nil {
+		if pr.Mismatch, err = fidelity.Mismatch(p.Bitmap, blackFill(svg)); err != nil {
 			return pr, err
 		}
 	}
@@ -196,19 +178,8 @@ func (ib *ImageBench) Targets() []Target {
 		limitTarget("cancel latency of a 50 MP trace, mean (BenchmarkCancelLatency)",
 			ib.metricMedian("BenchmarkCancelLatency", "cancel-ms"), targetCancelMs, "ms"),
 	}
-	for _, pr := range ib.Placeholders {
-		itl, ok := imageTraceLoader[pr.File]
-		if !ok || (pr.File != "picos.jpg" && pr.File != "brushes.jpg") {
-			continue
-		}
-		t := limitTarget(fmt.Sprintf("placeholder data URI of %s vs image-trace-loader's", pr.File),
-			float64(pr.URIBytes), float64(itl.URIBytes), "bytes")
-		if !math.IsNaN(pr.Mismatch) {
-			t.Line += fmt.Sprintf("; mismatch %s vs %s", fmtPct(pr.Mismatch), fmtPct(itl.Mismatch))
-			t.Pass = t.Pass && pr.Mismatch <= itl.Mismatch
-		}
-		ts = append(ts, t)
-	}
+	// The placeholders against image-trace-loader's are the peers' targets
+	// (PeerBench.Targets), measured live.
 	return ts
 }
 
@@ -240,8 +211,13 @@ func (ib *ImageBench) section(b *strings.Builder) {
 	p("\n### Placeholders of the test photos\n\n")
 	p("The placeholder preset (`tracecore.PlaceholderOptions()`) on each image of tracecore/testdata/images, decoded ")
 	p("as an upload is (at 1/8 scale where the JPEG is 3200 pixels or more on its longer side). Mismatch is against ")
-	p("the placeholder's own bitmap, rendered with its fill as black. image-trace-loader's figures are for the same ")
-	p("photos downscaled to 400 pixels.\n\n")
+	p("the placeholder's own bitmap, rendered with its fill as black. ")
+	if ib.ITL != nil {
+		p("image-trace-loader's figures are measured in this run, on the same photos downscaled to 400 pixels ")
+		p("(see [Placeholders against image-trace-loader](#placeholders-against-image-trace-loader-at-400-px)).\n\n")
+	} else {
+		p("image-trace-loader's figures were not measured in this run (-skip-peers).\n\n")
+	}
 	p("| image | size | traced | decoded | SVG bytes | data URI bytes | gzip bytes | mismatch | image-trace-loader data URI | its mismatch |\n")
 	p("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, pr := range ib.Placeholders {
@@ -250,7 +226,7 @@ func (ib *ImageBench) section(b *strings.Builder) {
 			how = "1/8 scale"
 		}
 		itlBytes, itlMismatch := "n/a", "n/a"
-		if itl, ok := imageTraceLoader[pr.File]; ok {
+		if itl, ok := ib.ITL[pr.File]; ok {
 			itlBytes, itlMismatch = fmtInt(int64(itl.URIBytes)), fmtPct(itl.Mismatch)
 		}
 		p("| %s | %d×%d | %d×%d | %s | %s | %s | %s | %s | %s | %s |\n", pr.File, pr.Width, pr.Height,

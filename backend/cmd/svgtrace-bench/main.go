@@ -4,7 +4,8 @@
 //	go run ./backend/cmd/svgtrace-bench [flags]
 //
 // Run it from the module root (or anywhere inside the module). It needs the go
-// command, potrace, rsvg-convert and Node (for js/wasm) on PATH.
+// command, potrace, rsvg-convert, and Node and npm (for js/wasm and the peers)
+// on PATH.
 //
 // What it does, in order:
 //
@@ -27,7 +28,17 @@
 //     rounds, each round one process of each test binary, the first of the
 //     two alternating; reports wasm/native ns/op ratios, round by round, and
 //     the per-stage figures.
-//  4. Prints the markdown report and writes it to -o.
+//  4. Runs the image benchmarks of tracecore/imageio and tracecore natively
+//     and makes each test photo's placeholder (images.go).
+//  5. Measures the peers (peers.go): installs node-potrace and
+//     image-trace-loader from peers/package-lock.json into a cache
+//     directory when missing, then, each in its own process started by the
+//     runner: svgtrace (this program as a worker, worker.go) against
+//     node-potrace in-process on PNGs of the test bitmaps; each test photo
+//     to a placeholder by svgtrace, node-potrace and image-trace-loader; and
+//     image-trace-loader's placeholders of the photos at 400 px with the
+//     bitmaps it traced, for bytes and mismatch.
+//  6. Prints the markdown report and writes it to -o.
 //
 // The exit status is 0 when everything ran, whether or not targets were met
 // (the report says PASS or MISS for each), 1 when something failed and 2 for a
@@ -72,6 +83,9 @@ type config struct {
 	skipProcs   bool
 	skipGoBench bool
 	skipImages  bool
+	skipPeers   bool
+	peerRuns    int
+	peerWarmup  int
 	fidelity    bool
 	quick       bool
 	args        []string // as given, for the report
@@ -98,8 +112,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.skipProcs, "skip-procs", false, "skip the svgtrace vs potrace process comparisons")
 	fs.BoolVar(&c.skipGoBench, "skip-gobench", false, "skip the go benchmarks (native and js/wasm)")
 	fs.BoolVar(&c.skipImages, "skip-images", false, "skip the image benchmarks (decoding, placeholders, posterize, cancellation)")
+	fs.BoolVar(&c.skipPeers, "skip-peers", false, "skip the comparisons with node-potrace and image-trace-loader (no Node or npm needed)")
+	fs.IntVar(&c.peerRuns, "peer-runs", 11, fmt.Sprintf("measured runs of each input in each peer comparison process (at most %d over %d pixels)", bigRuns, bigPixels))
+	fs.IntVar(&c.peerWarmup, "peer-warmup", 3, fmt.Sprintf("unmeasured runs of each input first (at most %d over %d pixels)", bigWarmup, bigPixels))
 	fs.BoolVar(&c.fidelity, "fidelity", true, "measure mismatch with rsvg-convert (tracecore/fidelity)")
-	fs.BoolVar(&c.quick, "quick", false, "smoke run: -runs 3 -full-runs 2 -warmup 1 -bench-count 1 -benchtime 100ms -full picos unless given")
+	fs.BoolVar(&c.quick, "quick", false, "smoke run: -runs 3 -full-runs 2 -warmup 1 -bench-count 1 -benchtime 100ms -full picos -peer-runs 2 -peer-warmup 1 unless given")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -116,6 +133,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			"bench-count": func() { c.benchCount = 1 },
 			"benchtime":   func() { c.benchtime = "100ms" },
 			"full":        func() { *full = "picos" },
+			"peer-runs":   func() { c.peerRuns = 2 },
+			"peer-warmup": func() { c.peerWarmup = 1 },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -123,11 +142,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			}
 		}
 	}
-	if c.runs < 1 || c.fullRuns < 1 || c.warmup < 0 || c.benchCount < 1 {
-		return nil, errors.New("-runs, -full-runs and -bench-count must be at least 1, -warmup at least 0")
+	if c.runs < 1 || c.fullRuns < 1 || c.warmup < 0 || c.benchCount < 1 || c.peerRuns < 1 || c.peerWarmup < 0 {
+		return nil, errors.New("-runs, -full-runs, -bench-count and -peer-runs must be at least 1, -warmup and -peer-warmup at least 0")
 	}
-	if c.runs > 1000 || c.fullRuns > 1000 || c.warmup > 100 || c.benchCount > 100 {
-		return nil, errors.New("run counts are capped at 1000 pairs, 100 warm-ups and 100 bench rounds")
+	if c.runs > 1000 || c.fullRuns > 1000 || c.warmup > 100 || c.benchCount > 100 || c.peerRuns > 1000 || c.peerWarmup > 100 {
+		return nil, errors.New("run counts are capped at 1000 runs or pairs, 100 warm-ups and 100 bench rounds")
 	}
 	for _, s := range splitList(*turds) {
 		n, err := strconv.Atoi(s)
@@ -153,6 +172,9 @@ func splitList(s string) []string {
 func main() {
 	if os.Getenv(runnerEnv) != "" {
 		os.Exit(runnerMain())
+	}
+	if os.Getenv(workerEnv) != "" {
+		os.Exit(workerMain(os.Args[1:], os.Stderr))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -217,6 +239,16 @@ func bench(ctx context.Context, c *config) error {
 			return fmt.Errorf("node (for the js/wasm benchmarks): %w", err)
 		}
 	}
+	if !c.skipPeers {
+		if err := checkPeerTools(); err != nil {
+			return err
+		}
+		if c.fidelity {
+			if _, err := exec.LookPath("rsvg-convert"); err != nil {
+				return fmt.Errorf("rsvg-convert (for -fidelity): %w", err)
+			}
+		}
+	}
 	if e.tmp, err = os.MkdirTemp("", "svgtrace-bench-"); err != nil {
 		return err
 	}
@@ -242,7 +274,19 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipGoBench || !c.skipImages {
 		settings = append(settings, fmt.Sprintf("go benchmarks: %d rounds of -benchtime %s", c.benchCount, c.benchtime))
 	}
+	if !c.skipPeers {
+		settings = append(settings, fmt.Sprintf("peers: %d measured runs of each input after %d unmeasured in each process (%d after %d over %s pixels)",
+			c.peerRuns, c.peerWarmup, min(bigRuns, c.peerRuns), min(bigWarmup, c.peerWarmup), fmtInt(bigPixels)))
+	}
 	rep.Settings = strings.Join(settings, "; ")
+
+	// Install the peers first: a failure shows before the long runs.
+	var npmDir string
+	if !c.skipPeers {
+		if npmDir, err = installPeers(ctx, e.root); err != nil {
+			return fmt.Errorf("installing the peers: %w", err)
+		}
+	}
 
 	// Build everything once.
 	if !c.skipProcs {
@@ -288,6 +332,17 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipImages {
 		if rep.Images, err = imageBenchmarks(ctx, c, e); err != nil {
 			return err
+		}
+	}
+	if !c.skipPeers {
+		if rep.Peers, err = peerBenchmarks(ctx, c, e, npmDir); err != nil {
+			return err
+		}
+		if rep.Images != nil {
+			rep.Images.ITL = map[string]ITLResult{}
+			for _, r := range rep.Peers.ITL {
+				rep.Images.ITL[r.File] = r
+			}
 		}
 	}
 	rep.Elapsed = time.Since(start)
@@ -453,7 +508,9 @@ func procComparisons(ctx context.Context, c *config, e *env) ([]*ProcCase, error
 	for _, turd := range c.turds {
 		t := strconv.Itoa(turd)
 		pc := &ProcCase{Label: fmt.Sprintf("%d files at 400 px", len(names400)), Name: "400", Turd: turd, Target: target400}
-		svgArgv := append([]string{e.svgtrace, "trace", "-t", t}, names400...)
+		// -j 1: one file after another, as potrace does (svgtrace would
+		// otherwise trace them on every core); -q: no progress lines.
+		svgArgv := append([]string{e.svgtrace, "trace", "-j", "1", "-q", "-t", t}, names400...)
 		potArgv := append([]string{e.potrace, "-s", "-t", t}, names400...)
 		var outs []string
 		for _, n := range names400 {
@@ -467,7 +524,7 @@ func procComparisons(ctx context.Context, c *config, e *env) ([]*ProcCase, error
 		for _, name := range c.full {
 			in := name + ".pbm"
 			pc := &ProcCase{Label: in, Name: name, Turd: turd, Target: targetFull}
-			svgArgv := []string{e.svgtrace, "trace", "-t", t, in, "-o", "out.svg"}
+			svgArgv := []string{e.svgtrace, "trace", "-q", "-t", t, in, "-o", "out.svg"}
 			potArgv := []string{e.potrace, "-s", "-t", t, in, "-o", "out.svg"}
 			if err := measureCase(ctx, e, pc, []string{in}, []string{"out.svg"}, svgArgv, potArgv, c.fullRuns, c.warmup, c.fidelity); err != nil {
 				return nil, err

@@ -32,6 +32,7 @@ type Report struct {
 	Procs  []*ProcCase
 	Bench  *BenchComparison // nil when skipped
 	Images *ImageBench      // nil when skipped
+	Peers  *PeerBench       // nil when skipped
 }
 
 // A ProcCase is one whole-process comparison: the same inputs and settings
@@ -197,6 +198,9 @@ func (r *Report) Targets() []Target {
 	if r.Images != nil {
 		ts = append(ts, r.Images.Targets()...)
 	}
+	if r.Peers != nil {
+		ts = append(ts, r.Peers.Targets()...)
+	}
 	return ts
 }
 
@@ -210,7 +214,12 @@ func (r *Report) Markdown() string {
 		r.Command, r.Date.UTC().Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second))
 	p("- Machine: %s, %d logical CPUs (nproc), %s\n", r.CPU, r.NumCPU, r.Platform)
 	p("- Go: %s\n", r.GoVersion)
-	p("- potrace: %s\n", r.PotraceVersion)
+	if r.PotraceVersion != "" {
+		p("- potrace: %s\n", r.PotraceVersion)
+	}
+	if r.Peers != nil {
+		p("- Peers: %s\n", r.Peers.versionLine())
+	}
 	if r.Revision != "" {
 		p("- svgtrace: %s\n", r.Revision)
 	}
@@ -234,6 +243,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Images != nil {
 		r.Images.section(&b)
+	}
+	if r.Peers != nil {
+		r.Peers.section(&b)
 	}
 	return b.String()
 }

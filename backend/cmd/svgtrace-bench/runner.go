@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,10 +33,13 @@ import (
 const runnerEnv = "SVGTRACE_BENCH_RUNNER"
 
 // A runRequest asks the runner to run Argv in Dir, standard output discarded
-// and standard error to the file Stderr.
+// and standard error to the file Stderr, with Env added to the runner's
+// environment (less runnerEnv, which would make a child that is this program
+// a runner too).
 type runRequest struct {
 	Dir    string
 	Argv   []string
+	Env    []string
 	Stderr string
 }
 
@@ -81,6 +85,7 @@ func serveRun(req *runRequest) runResponse {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, req.Argv[0], req.Argv[1:]...)
 	cmd.Dir = req.Dir
+	cmd.Env = childEnv(os.Environ(), req.Env)
 	cmd.Stderr = errFile // a file: no copying goroutine to wait for
 	cmd.SysProcAttr = childAttr()
 	runtime.GC()
@@ -94,6 +99,17 @@ func serveRun(req *runRequest) runResponse {
 		return runResponse{Err: fmt.Sprintf("%v: %s", err, strings.TrimSpace(string(msg)))}
 	}
 	return runResponse{Nanos: wall.Nanoseconds(), MaxRSS: maxRSS(cmd.ProcessState), FloorKB: floor}
+}
+
+// childEnv returns environ without runnerEnv, with extra appended.
+func childEnv(environ, extra []string) []string {
+	env := make([]string, 0, len(environ)+len(extra))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, runnerEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
 }
 
 // selfHWM returns this process's peak RSS in KiB from /proc/self/status, or -1.
@@ -162,7 +178,12 @@ func startRunner(ctx context.Context, tmp string) (*runner, error) {
 
 // run runs argv in dir through the runner and measures it.
 func (r *runner) run(dir string, argv []string) (sample, error) {
-	if err := r.enc.Encode(runRequest{Dir: dir, Argv: argv, Stderr: r.errPath}); err != nil {
+	return r.runEnv(dir, nil, argv)
+}
+
+// runEnv is run with variables added to the child's environment.
+func (r *runner) runEnv(dir string, env, argv []string) (sample, error) {
+	if err := r.enc.Encode(runRequest{Dir: dir, Argv: argv, Env: env, Stderr: r.errPath}); err != nil {
 		return sample{}, fmt.Errorf("runner: %w", err)
 	}
 	var resp runResponse
@@ -170,7 +191,7 @@ func (r *runner) run(dir string, argv []string) (sample, error) {
 		return sample{}, fmt.Errorf("runner: %w", err)
 	}
 	if resp.Err != "" {
-		return sample{}, fmt.Errorf("%s: %s", shellJoin(argv), resp.Err)
+		return sample{}, fmt.Errorf("%s: %s", shellJoin(append(slices.Clone(env), argv...)), resp.Err)
 	}
 	s := sample{ms: float64(resp.Nanos) / 1e6, rssKB: float64(resp.MaxRSS), floorKB: float64(resp.FloorKB)}
 	if resp.MaxRSS < 0 {
