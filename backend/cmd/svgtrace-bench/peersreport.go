@@ -259,7 +259,7 @@ func (pb *PeerBench) itlSection(b *strings.Builder) {
 	p("trying 0–255 (where several match, the one most favourable to image-trace-loader). svgtrace's figures are the ")
 	p("placeholder preset on the original file, as an upload gets it, against its own bitmap. Fills are rendered black. ")
 	p("The last columns are the figures TestPlaceholderAgainstImageTraceLoader holds the preset to ")
-	p("(tracecore/placeholder_test.go, measured once on an earlier downscale), and the live figures' difference from them.\n\n")
+	p("(tracecore/placeholder_test.go: these figures, but for brushes.jpg's bytes, which are the issue's), and the live figures' difference from them.\n\n")
 	p("```\n%s\n```\n\n", pb.ITLCmd)
 	if pb.ConstErr != "" {
 		p("The test's figures could not be read: %s.\n\n", pb.ConstErr)
