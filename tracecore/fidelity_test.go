@@ -5,8 +5,6 @@ package tracecore_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,21 +14,6 @@ import (
 	"github.com/svgtrace/svgtrace/tracecore"
 	"github.com/svgtrace/svgtrace/tracecore/fidelity"
 )
-
-// requireTools skips the test when an external program is missing, unless
-// SVGTRACE_REQUIRE_TOOLS is set: make test sets it after installing them, so
-// there a missing tool fails instead of passing silently.
-func requireTools(t testing.TB, names ...string) {
-	t.Helper()
-	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			if os.Getenv("SVGTRACE_REQUIRE_TOOLS") != "" {
-				t.Fatalf("%s is not installed (make test installs it)", name)
-			}
-			t.Skipf("%s is not installed; make test installs it", name)
-		}
-	}
-}
 
 // fidelityLevels compares stage by stage, so a difference shows where it
 // starts: polygons, then curves without optimisation, then the defaults.
@@ -52,7 +35,7 @@ const fidelitySlack = 0.05
 // 2 and 100 and requires a mismatch no worse than potrace's on the same file.
 // With -short only the 400 px bitmaps are compared.
 func TestFidelityAgainstPotrace(t *testing.T) {
-	requireTools(t, "potrace", "rsvg-convert")
+	fidelity.RequireTools(t, "potrace", "rsvg-convert")
 	files, err := filepath.Glob("testdata/pbm/*.pbm")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)

@@ -36,7 +36,7 @@ var imageTraceLoader = []struct {
 // its promise: a data URI no larger than image-trace-loader's for the same
 // photo, at a mismatch (against the placeholder's own bitmap) no worse.
 func TestPlaceholderAgainstImageTraceLoader(t *testing.T) {
-	requireTools(t, "rsvg-convert")
+	fidelity.RequireTools(t, "rsvg-convert")
 	for _, itl := range imageTraceLoader {
 		t.Run(itl.file, func(t *testing.T) {
 			data, err := os.ReadFile("testdata/images/" + itl.file)

@@ -3,7 +3,6 @@ package cli
 import (
 	"image"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,22 +13,6 @@ import (
 	"github.com/svgtrace/svgtrace/tracecore"
 	"github.com/svgtrace/svgtrace/tracecore/fidelity"
 )
-
-// requireTools skips the test when an external program is missing, unless
-// SVGTRACE_REQUIRE_TOOLS is set: make test sets it after installing them, so
-// there a missing tool fails instead of passing silently. (The same as
-// tracecore's fidelity tests.)
-func requireTools(t testing.TB, names ...string) {
-	t.Helper()
-	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			if os.Getenv("SVGTRACE_REQUIRE_TOOLS") != "" {
-				t.Fatalf("%s is not installed (make test installs it)", name)
-			}
-			t.Skipf("%s is not installed; make test installs it", name)
-		}
-	}
-}
 
 // ringPBM is a 40×40 plain PBM of nested squares: a black one (4–36) with a
 // white hole (10–30) holding a black island (15–25) with a small white hole
@@ -74,7 +57,7 @@ func paint(img image.Image, x, y int) int {
 // transparent, white or fill: the two must paint the same regions, up to the
 // pixels on outlines where the two traces' curves differ anyway.
 func TestOpaqueRendersLikePotrace(t *testing.T) {
-	requireTools(t, "potrace", "rsvg-convert")
+	fidelity.RequireTools(t, "potrace", "rsvg-convert")
 	ring := filepath.Join(t.TempDir(), "ring.pbm")
 	require.NoError(t, os.WriteFile(ring, []byte(ringPBM), 0o644))
 	files := []string{ring}

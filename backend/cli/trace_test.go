@@ -29,11 +29,7 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 // expectSVG traces a PBM file with tracecore directly, as the command should.
 func expectSVG(t *testing.T, path string, set func(*tracecore.Options)) string {
 	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	bm, err := tracecore.ReadPBM(f, 0)
-	require.NoError(t, err)
+	bm := readPBM(t, path)
 	o := tracecore.DefaultOptions()
 	set(&o)
 	res, err := tracecore.Trace(context.Background(), bm, o)

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"os"
 	"os/exec"
+	"testing"
 
 	"github.com/svgtrace/svgtrace/tracecore"
 )
@@ -75,4 +77,20 @@ func PotraceSVG(pbmPath string, args ...string) ([]byte, error) {
 		return nil, fmt.Errorf("potrace: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return out, nil
+}
+
+// RequireTools skips the test when an external program it needs is
+// missing, unless SVGTRACE_REQUIRE_TOOLS is set: make test sets it after
+// installing them, so there a missing tool fails instead of passing
+// silently.
+func RequireTools(t testing.TB, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if _, err := exec.LookPath(name); err != nil {
+			if os.Getenv("SVGTRACE_REQUIRE_TOOLS") != "" {
+				t.Fatalf("%s is not installed (make test installs it)", name)
+			}
+			t.Skipf("%s is not installed; make test installs it", name)
+		}
+	}
 }
