@@ -30,9 +30,27 @@
 // our migrations may build on River's tables.
 //
 // Events. events.id is AUTOINCREMENT: ids grow with commit order and are never
-// reused, so a client may resume "after id N" without missing or repeating
-// an event.
+// reused, so a client may resume "after id N" (EventsAfter) without missing or
+// repeating an event. Commit order holds because SQLite has one writer at a
+// time and each of our transactions takes the write lock at BEGIN. Every
+// change this package makes appends its event in the same transaction
+// (DeleteImage: image.deleted, SaveTrace: traced, FailTrace: failed), so an
+// event exists if and only if its change committed; AppendEvent takes the
+// caller's transaction for the same reason.
 //
 // Idempotent uploads. UNIQUE(content_hash, options_key) on images makes the
 // same bytes with the same trace options one image, however many uploads race.
+// InsertImage lets the constraint decide (INSERT ... ON CONFLICT DO NOTHING)
+// and returns the existing row with created false instead of an error, so the
+// caller answers with the existing record and enqueues no second job. It
+// takes the caller's *sql.Tx, so the image and its River job commit together.
+//
+// Fenced results. River has no fencing token, and a worker whose claim
+// expired keeps running while the rescued job runs again elsewhere. Each run
+// takes the next number from images.attempt (ClaimAttempt, atomic), and
+// SaveTrace and FailTrace write only while that number is still the image's
+// current attempt, returning ErrStaleAttempt otherwise: the older run can
+// never overwrite the newer result. The check and the write are one UPDATE,
+// in the transaction that also appends the event (and, with SaveTraceTx, may
+// complete the River job).
 package store

@@ -30,6 +30,22 @@ func tables(t *testing.T, db *DB) []string {
 	return names
 }
 
+// columns returns the column names of table.
+func columns(t *testing.T, db *DB, table string) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	require.NoError(t, err)
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		require.NoError(t, rows.Scan(&n))
+		names = append(names, n)
+	}
+	require.NoError(t, rows.Err())
+	return names
+}
+
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()
 	setup := func(t *testing.T) *DB {
@@ -48,7 +64,7 @@ func TestMigrate(t *testing.T) {
 		v, err := SchemaVersion(ctx, db)
 		require.NoError(t, err)
 		assert.Equal(t, LatestVersion(), v)
-		assert.Equal(t, 1, v)
+		assert.Equal(t, 2, v)
 
 		// Twice is a no-op.
 		require.NoError(t, Migrate(ctx, db))
@@ -65,6 +81,37 @@ func TestMigrate(t *testing.T) {
 		require.NoError(t, Migrate(ctx, db))
 		assert.Equal(t, got, tables(t, db))
 		require.NoError(t, insertImage(ctx, db, "after-reup"))
+	})
+
+	t.Run("Attempt0002UpDownUp", func(t *testing.T) {
+		// 0002 adds images.attempt; down to 1 drops it and keeps the rows,
+		// up again adds it back at 0.
+		db := setup(t)
+		require.NoError(t, Migrate(ctx, db))
+		img, _, err := db.InsertImage(ctx, nil, newImage("0002"))
+		require.NoError(t, err)
+		_, err = db.ClaimAttempt(ctx, img.ID)
+		require.NoError(t, err)
+		assert.Contains(t, columns(t, db, "images"), "attempt")
+
+		require.NoError(t, MigrateDown(ctx, db, 1))
+		v, err := SchemaVersion(ctx, db)
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+		assert.NotContains(t, columns(t, db, "images"), "attempt")
+		var n int
+		require.NoError(t, db.QueryRow(`SELECT count(*) FROM images`).Scan(&n))
+		assert.Equal(t, 1, n)
+
+		require.NoError(t, Migrate(ctx, db))
+		assert.Contains(t, columns(t, db, "images"), "attempt")
+		got, err := db.GetImage(ctx, img.ID)
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, got.Attempt)
+		a, err := db.ClaimAttempt(ctx, img.ID)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, a)
+		require.NoError(t, db.SaveTrace(ctx, img.ID, a, "<svg/>", nil))
 	})
 
 	t.Run("DownKeepsRiverAboveZero", func(t *testing.T) {

@@ -1,0 +1,2 @@
+-- 0002 down: drop the fencing column.
+ALTER TABLE images DROP COLUMN attempt;
