@@ -15,25 +15,19 @@ import (
 // tables returns the names of the user and River tables in db, sorted,
 // leaving out SQLite's own (sqlite_*).
 func tables(t *testing.T, db *DB) []string {
-	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master
+	return queryNames(t, db, `SELECT name FROM sqlite_master
 		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
-	require.NoError(t, err)
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		require.NoError(t, rows.Scan(&n))
-		names = append(names, n)
-	}
-	require.NoError(t, rows.Err())
-	return names
 }
 
 // columns returns the column names of table.
 func columns(t *testing.T, db *DB, table string) []string {
+	return queryNames(t, db, `SELECT name FROM pragma_table_info(?)`, table)
+}
+
+// queryNames returns the one text column of every row of a query.
+func queryNames(t *testing.T, db *DB, query string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	rows, err := db.Query(query, args...)
 	require.NoError(t, err)
 	defer rows.Close()
 	var names []string
