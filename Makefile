@@ -11,12 +11,15 @@ TESTFLAGS ?=
 FUZZTIME  ?= 60s
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test test-native test-fma test-wasm deps bench fuzz clean
+.PHONY: help run demo build test test-native test-fma test-wasm deps bench fuzz clean
 
 help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: build ## Trace the repo's test bitmaps into ./out, and its photos into placeholders in ./out/placeholders.
+run: build ## Serve the API and its trace workers on http://127.0.0.1:8080, data in ./data (docs/api.md).
+	$(BIN)/svgtrace serve
+
+demo: build ## Trace the repo's test bitmaps into ./out, and its photos into placeholders in ./out/placeholders.
 	$(BIN)/svgtrace trace tracecore/testdata/pbm --out-dir $(OUT)
 	$(BIN)/svgtrace trace --preset placeholder tracecore/testdata/images --out-dir $(OUT)/placeholders
 
@@ -70,6 +73,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracecore/imageio
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTrace$$' -fuzztime $(FUZZTIME) ./tracecore/imageio
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracecore/imageio/internal/jpegscaled
+	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) ./backend/server
 
 clean: ## Remove build output.
 	rm -rf $(BIN) $(OUT)

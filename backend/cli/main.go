@@ -18,16 +18,18 @@ const usage = `svgtrace turns images into small, smooth SVG traces.
 
 Usage:
   svgtrace trace [flags] FILE|DIR...   trace images (files, folders) to SVG
+  svgtrace serve [flags]               run the API server and its trace workers
+  svgtrace worker [flags]              run a trace worker (serve starts its own)
   svgtrace version                     print the version
   svgtrace help [COMMAND]              show help
 
-Run 'svgtrace help trace' for the trace flags.
+Run 'svgtrace help COMMAND' for a command's flags.
 `
 
 // Main runs the svgtrace command with args (without the program name) and
 // returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, isTerminal: isTerminal}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
 	return e.main(args)
 }
 
@@ -37,6 +39,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	isTerminal     func(w io.Writer) bool
+	getenv         func(string) string // os.Getenv; tests pass their own
 }
 
 func (e *env) main(args []string) int {
@@ -47,13 +50,22 @@ func (e *env) main(args []string) int {
 	switch args[0] {
 	case "trace":
 		return e.runTrace(args[1:])
+	case "serve":
+		return e.runServe(args[1:])
+	case "worker":
+		return e.runWorker(args[1:])
 	case "version", "--version", "-v":
 		fmt.Fprintln(e.stdout, "svgtrace", version())
 		return exitOK
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[1] == "trace" {
-			fmt.Fprint(e.stdout, traceUsageFull)
-			return exitOK
+		if len(args) > 1 {
+			switch args[1] {
+			case "trace":
+				fmt.Fprint(e.stdout, traceUsageFull)
+				return exitOK
+			case "serve", "worker":
+				return e.main([]string{args[1], "--help"})
+			}
 		}
 		fmt.Fprint(e.stdout, usage)
 		return exitOK

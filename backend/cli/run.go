@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
 
 // An inputError is the failure of one input, reported by its name:
@@ -160,7 +162,7 @@ func (e *env) traceJob(tracer *tracecore.Tracer, c *traceConfig, j *job) (d outc
 		}
 		r = f
 	}
-	res, err := traceInput(tracer, r, c.opts)
+	res, err := imageio.Trace(context.Background(), tracer, r, c.opts)
 	if err != nil {
 		d.err = err
 		return d

@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	"github.com/svgtrace/svgtrace/tracecore"
-	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
 
 const traceUsage = `Usage: svgtrace trace [flags] FILE|DIR...
@@ -366,32 +362,6 @@ func invalidOption(err error) string {
 	_, rest, _ := strings.Cut(err.Error(), tracecore.ErrInvalidOptions.Error()+": ")
 	option, _, _ := strings.Cut(rest, " ")
 	return option
-}
-
-// traceInput reads one image, recognised by its bytes, and traces it. A PBM
-// is traced exactly as given, as potrace does (threshold and scaling apply
-// only when it is read as an image, for a MaxSide); everything else is
-// decoded by imageio and prepared by tracecore.
-func traceInput(tracer *tracecore.Tracer, r io.Reader, o tracecore.Options) (*tracecore.Result, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(imageio.SniffLen)
-	format, err := imageio.Sniff(head)
-	if err != nil {
-		return nil, err
-	}
-	ctx := context.Background()
-	if format == imageio.PBM && o.MaxSide == 0 {
-		bm, err := tracecore.ReadPBM(br, o.MaxPixels)
-		if err != nil {
-			return nil, err
-		}
-		return tracer.Trace(ctx, bm, o)
-	}
-	img, _, err := imageio.DecodeReduced(br, o.MaxPixels, o.MaxSide)
-	if err != nil {
-		return nil, err
-	}
-	return tracer.TraceImage(ctx, img, o)
 }
 
 // render writes a trace in the chosen format, each ending with a newline.

@@ -13,6 +13,9 @@ const (
 	EventTraced       = "traced"
 	EventFailed       = "failed"
 	EventImageDeleted = "image.deleted"
+	// EventImageAdded is appended by the uploader, in the transaction that
+	// inserts the image.
+	EventImageAdded = "image.added"
 )
 
 // MaxEventsLimit caps EventsAfter's batch size.

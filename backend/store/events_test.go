@@ -10,9 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestEvents(t *testing.T) {
+func TestEvents(t *testing.T) { eachBackend(t, testEvents) }
+
+func testEvents(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := b.migrated(t)
 
 	evs, err := db.EventsAfter(ctx, 0, 10)
 	require.NoError(t, err)

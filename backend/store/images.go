@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -61,6 +62,7 @@ type Image struct {
 	Status      string // StatusQueued, StatusTraced or StatusFailed
 	Error       string // why the trace failed; "" unless Status is StatusFailed
 	SVG         string // the placeholder; "" until traced
+	Stats       string // JSON statistics of the stored trace; "" until traced
 	Attempt     int64  // the current trace attempt (see ClaimAttempt); 0 before the first
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -84,7 +86,7 @@ func NewImageID() string {
 
 // imageColumns lists images' columns in the order scanImage reads them.
 const imageColumns = `id, content_hash, options_key, title, alt, mime, bytes, width, height,
-	status, error, svg, attempt, created_at, updated_at, traced_at`
+	status, error, svg, attempt, created_at, updated_at, traced_at, stats`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -92,16 +94,18 @@ func scanImage(r rowScanner) (Image, error) {
 	var (
 		img              Image
 		errText, svg     sql.NullString
+		stats            sql.NullString
 		created, updated int64
 		traced           sql.NullInt64
 	)
 	if err := r.Scan(&img.ID, &img.ContentHash, &img.OptionsKey, &img.Title, &img.Alt, &img.MIME,
 		&img.Bytes, &img.Width, &img.Height, &img.Status, &errText, &svg, &img.Attempt,
-		&created, &updated, &traced); err != nil {
+		&created, &updated, &traced, &stats); err != nil {
 		return Image{}, err
 	}
 	img.Error = errText.String
 	img.SVG = svg.String
+	img.Stats = stats.String
 	img.CreatedAt = fromMillis(created)
 	img.UpdatedAt = fromMillis(updated)
 	if traced.Valid {
@@ -154,12 +158,12 @@ func (db *DB) InsertImage(ctx context.Context, q Querier, img Image) (_ Image, c
 	// DO NOTHING with RETURNING returns no row on a conflict; any other
 	// constraint (a bad hash, a duplicate ID) is still an error.
 	row := q.QueryRowContext(ctx, `INSERT INTO images (`+imageColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (content_hash, options_key) DO NOTHING
 		RETURNING `+imageColumns,
 		img.ID, img.ContentHash, img.OptionsKey, img.Title, img.Alt, img.MIME, img.Bytes,
 		img.Width, img.Height, img.Status, nullIfEmpty(img.Error), nullIfEmpty(img.SVG),
-		img.Attempt, img.CreatedAt.UnixMilli(), img.UpdatedAt.UnixMilli(), traced)
+		img.Attempt, img.CreatedAt.UnixMilli(), img.UpdatedAt.UnixMilli(), traced, nullIfEmpty(img.Stats))
 	got, err := scanImage(row)
 	if err == nil {
 		return got, true, nil
@@ -279,22 +283,44 @@ func (db *DB) ListImages(ctx context.Context, after Cursor, limit int) ([]Image,
 // DeleteImage deletes the image with id and, in the same transaction,
 // appends an EventImageDeleted event, so subscribers learn of every delete
 // and of no delete that did not happen. It returns ErrNotFound if there is
-// no such image. The original's file is the caller's to remove, after this
-// commits.
+// no such image. The original's file is the caller's to remove (see
+// DeleteImageTx).
 func (db *DB) DeleteImage(ctx context.Context, id string) error {
 	return db.inTx(ctx, "delete image "+id, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM images WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		_, err = AppendEvent(ctx, tx, id, EventImageDeleted, nil)
+		_, _, err := DeleteImageTx(ctx, tx, id)
 		return err
 	})
+}
+
+// DeleteImageTx is DeleteImage inside the caller's transaction. It returns
+// the deleted image's content hash and how many images still use the same
+// original, so the caller can remove the original, inside the same
+// transaction, when none does.
+func DeleteImageTx(ctx context.Context, tx *sql.Tx, id string) (hash string, remaining int, err error) {
+	err = tx.QueryRowContext(ctx, `DELETE FROM images WHERE id = ? RETURNING content_hash`, id).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, ErrNotFound
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("store: delete image %s: %w", id, err)
+	}
+	if _, err := AppendEvent(ctx, tx, id, EventImageDeleted, nil); err != nil {
+		return "", 0, err
+	}
+	remaining, err = ImagesUsing(ctx, tx, hash)
+	if err != nil {
+		return "", 0, err
+	}
+	return hash, remaining, nil
+}
+
+// ImagesUsing returns how many images use the original with hash.
+func ImagesUsing(ctx context.Context, q Querier, hash string) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM images WHERE content_hash = ?`, hash).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: images using %s: %w", hash, err)
+	}
+	return n, nil
 }
 
 // ClaimAttempt starts a new trace attempt for the image with id: it
@@ -316,15 +342,17 @@ func (db *DB) ClaimAttempt(ctx context.Context, id string) (int64, error) {
 	return attempt, nil
 }
 
-// SaveTrace stores svg as the image's placeholder (status traced, error
-// cleared, traced_at now) and appends an EventTraced event with payload (nil
-// for {}), in one transaction, only if attempt is still the image's current
+// SaveTrace stores svg as the image's placeholder and stats (the trace's
+// statistics, marshalled to JSON; nil for none) as its statistics, sets
+// status traced, clears the error, sets traced_at to now and appends an
+// EventTraced event whose payload is the same stats ({} for nil), all in one
+// transaction, only if attempt is still the image's current
 // attempt. Otherwise it changes nothing and returns ErrStaleAttempt (or
 // ErrNotFound if the image is gone): a worker whose claim expired and whose
 // job another attempt took over cannot overwrite that attempt's result.
-func (db *DB) SaveTrace(ctx context.Context, id string, attempt int64, svg string, payload any) error {
+func (db *DB) SaveTrace(ctx context.Context, id string, attempt int64, svg string, stats any) error {
 	return db.inTx(ctx, "save trace of image "+id, func(tx *sql.Tx) error {
-		return SaveTraceTx(ctx, tx, id, attempt, svg, payload)
+		return SaveTraceTx(ctx, tx, id, attempt, svg, stats)
 	})
 }
 
@@ -333,14 +361,23 @@ func (db *DB) SaveTrace(ctx context.Context, id string, attempt int64, svg strin
 // job's completion commit together. The fence holds until tx commits: on a
 // file: database the transaction holds the write lock from its start
 // (BEGIN IMMEDIATE), so no claim can come in between.
-func SaveTraceTx(ctx context.Context, tx *sql.Tx, id string, attempt int64, svg string, payload any) error {
+func SaveTraceTx(ctx context.Context, tx *sql.Tx, id string, attempt int64, svg string, stats any) error {
 	if svg == "" {
 		return fmt.Errorf("store: save trace of image %s: empty SVG", id)
 	}
+	var statsJSON sql.NullString
+	if stats != nil {
+		b, err := json.Marshal(stats)
+		if err != nil {
+			return fmt.Errorf("store: save trace of image %s: stats: %w", id, err)
+		}
+		statsJSON = sql.NullString{String: string(b), Valid: true}
+		stats = json.RawMessage(b)
+	}
 	now := time.Now().UnixMilli()
-	return fenced(ctx, tx, id, attempt, EventTraced, payload,
-		`UPDATE images SET status = 'traced', svg = ?, error = NULL, traced_at = ?, updated_at = ?
-		WHERE id = ? AND attempt = ?`, svg, now, now, id, attempt)
+	return fenced(ctx, tx, id, attempt, EventTraced, stats,
+		`UPDATE images SET status = 'traced', svg = ?, stats = ?, error = NULL, traced_at = ?, updated_at = ?
+		WHERE id = ? AND attempt = ?`, svg, statsJSON, now, now, id, attempt)
 }
 
 // FailTrace marks the image failed with reason (shown by the API) and
@@ -392,10 +429,16 @@ func fenced(ctx context.Context, tx *sql.Tx, id string, attempt int64, event str
 	return nil
 }
 
-// inTx runs fn in a transaction, committing if it returns nil. Errors of
+// inTx runs fn in a transaction, committing if it returns nil. Once begun,
+// the transaction is not cancelled with ctx (see Detach). Errors of
 // this package (ErrNotFound, ErrStaleAttempt, wrapped "store: ..." errors)
 // come back as they are, others wrapped with what.
 func (db *DB) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	ctx, cancel := Detach(ctx)
+	defer cancel()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)

@@ -43,9 +43,11 @@ func TestNewImageID(t *testing.T) {
 	}
 }
 
-func TestInsertGetImage(t *testing.T) {
+func TestInsertGetImage(t *testing.T) { eachBackend(t, testInsertGetImage) }
+
+func testInsertGetImage(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := b.migrated(t)
 
 	before := time.Now().Truncate(time.Millisecond)
 	img, created, err := db.InsertImage(ctx, nil, newImage("one"))
@@ -103,17 +105,19 @@ func TestInsertGetImage(t *testing.T) {
 	assert.EqualError(t, ErrNotFound, "store: image not found")
 }
 
-func TestInsertImageConcurrentSame(t *testing.T) {
+func TestInsertImageConcurrentSame(t *testing.T) { eachBackend(t, testInsertImageConcurrentSame) }
+
+func testInsertImageConcurrentSame(t *testing.T, b backend) {
 	// 20 uploads of the same bytes with the same options, each through its
 	// own pool (as separate processes would be) in its own transaction: one
 	// image, and every caller gets it.
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "svgtrace.db")
-	openFile(t, path, true)
+	b.openDB(t, path, true)
 	const n = 20
 	dbs := make([]*DB, n)
 	for i := range dbs {
-		dbs[i] = openFile(t, path, false)
+		dbs[i] = b.openDB(t, path, false)
 	}
 	var (
 		wg      sync.WaitGroup
@@ -155,9 +159,11 @@ func TestInsertImageConcurrentSame(t *testing.T) {
 	assert.Equal(t, 1, rows)
 }
 
-func TestListImages(t *testing.T) {
+func TestListImages(t *testing.T) { eachBackend(t, testListImages) }
+
+func testListImages(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := b.migrated(t)
 
 	// 7 images over 3 milliseconds, several sharing one, so ties are broken
 	// by ID.
@@ -228,9 +234,11 @@ func TestListImages(t *testing.T) {
 	}
 }
 
-func TestDeleteImage(t *testing.T) {
+func TestDeleteImage(t *testing.T) { eachBackend(t, testDeleteImage) }
+
+func testDeleteImage(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := b.migrated(t)
 	img, _, err := db.InsertImage(ctx, nil, newImage("del"))
 	require.NoError(t, err)
 
@@ -253,9 +261,11 @@ func TestDeleteImage(t *testing.T) {
 	assert.NotEqual(t, img.ID, again.ID)
 }
 
-func TestFence(t *testing.T) {
+func TestFence(t *testing.T) { eachBackend(t, testFence) }
+
+func testFence(t *testing.T, be backend) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := be.migrated(t)
 	countEvents := func(t *testing.T, id, typ string) int {
 		t.Helper()
 		var n int
@@ -370,8 +380,8 @@ func TestFence(t *testing.T) {
 	t.Run("ConcurrentClaims", func(t *testing.T) {
 		// Claims from two pools never share a number.
 		path := filepath.Join(t.TempDir(), "svgtrace.db")
-		a := openFile(t, path, true)
-		b := openFile(t, path, false)
+		a := be.openDB(t, path, true)
+		b := be.openDB(t, path, false)
 		img, _, err := a.InsertImage(ctx, nil, newImage("claims"))
 		require.NoError(t, err)
 		const per = 25

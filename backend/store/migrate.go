@@ -181,11 +181,11 @@ func SchemaVersion(ctx context.Context, db *DB) (int, error) {
 }
 
 // runMigration applies m up or down in one transaction, unless it already is
-// (up) or is not (down) applied. On a file: database BeginTx is BEGIN
-// IMMEDIATE, so the check and the change happen under the write lock and a
+// (up) or is not (down) applied. The transaction holds the write lock from
+// its start (beginLocked), so the check and the change happen under it and a
 // concurrent migrator waits, then finds the work done.
 func runMigration(ctx context.Context, db *DB, m migration, up bool) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := beginLocked(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func migrateRiver(ctx context.Context, db *DB, dir rivermigrate.Direction, opts 
 	if err != nil {
 		return fmt.Errorf("store: river migrator: %w", err)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := beginLocked(ctx, db)
 	if err != nil {
 		return fmt.Errorf("store: migrate river %s: %w", dir, err)
 	}
@@ -271,4 +271,25 @@ func migrateRiver(ctx context.Context, db *DB, dir rivermigrate.Direction, opts 
 		return fmt.Errorf("store: migrate river %s: %w", dir, err)
 	}
 	return nil
+}
+
+// beginLocked begins a transaction that holds the write lock from its start,
+// for the migrations, which read what is applied before they write. On a
+// file: database BeginTx is BEGIN IMMEDIATE (_txlock=immediate). Over
+// libsql-client-go it is a plain BEGIN, which takes the lock only at the first
+// write; a transaction that has read by then fails at once with SQLITE_BUSY
+// if another writer holds the lock, and busy_timeout does not apply to that
+// upgrade. So on a remote database a write that changes nothing comes first:
+// as a transaction's first statement it waits for the lock like BEGIN
+// IMMEDIATE. (Found by TestMigrate/Remote/ConcurrentMigrators.)
+func beginLocked(ctx context.Context, db *DB) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil || db.local {
+		return tx, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_migrations SET version = version WHERE 0`); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }

@@ -40,10 +40,12 @@ func queryNames(t *testing.T, db *DB, query string, args ...any) []string {
 	return names
 }
 
-func TestMigrate(t *testing.T) {
+func TestMigrate(t *testing.T) { eachBackend(t, testMigrate) }
+
+func testMigrate(t *testing.T, b backend) {
 	ctx := context.Background()
 	setup := func(t *testing.T) *DB {
-		return openFile(t, filepath.Join(t.TempDir(), "svgtrace.db"), false)
+		return b.openDB(t, filepath.Join(t.TempDir(), "svgtrace.db"), false)
 	}
 
 	t.Run("UpDownUp", func(t *testing.T) {
@@ -58,7 +60,7 @@ func TestMigrate(t *testing.T) {
 		v, err := SchemaVersion(ctx, db)
 		require.NoError(t, err)
 		assert.Equal(t, LatestVersion(), v)
-		assert.Equal(t, 2, v)
+		assert.Equal(t, 3, v, "0003_workers is the newest migration")
 
 		// Twice is a no-op.
 		require.NoError(t, Migrate(ctx, db))
@@ -121,7 +123,7 @@ func TestMigrate(t *testing.T) {
 		// Server and workers all migrate at start; on an empty file they
 		// race, and every one must succeed with one schema as the result.
 		path := filepath.Join(t.TempDir(), "svgtrace.db")
-		dbs := []*DB{openFile(t, path, false), openFile(t, path, false), openFile(t, path, false)}
+		dbs := []*DB{b.openDB(t, path, false), b.openDB(t, path, false), b.openDB(t, path, false)}
 		var wg sync.WaitGroup
 		errs := make([]error, len(dbs))
 		for i, db := range dbs {
@@ -155,9 +157,11 @@ func TestMigrate(t *testing.T) {
 	})
 }
 
-func TestSchema(t *testing.T) {
+func TestSchema(t *testing.T) { eachBackend(t, testSchema) }
+
+func testSchema(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := openFile(t, filepath.Join(t.TempDir(), "svgtrace.db"), true)
+	db := b.migrated(t)
 	const ins = `INSERT INTO images
 		(id, content_hash, options_key, mime, bytes, width, height, created_at, updated_at)
 		VALUES (?, ?, ?, 'image/png', 10, 4, 3, 1, 1)`

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tursodatabase/libsql-client-go/libsql"
 
@@ -23,6 +24,27 @@ import (
 type DB struct {
 	*sql.DB
 	local bool
+}
+
+// TxTimeout bounds a transaction once it has begun, in place of its
+// caller's context (see Detach). It is well above busy_timeout (10 s), so
+// only a database that stopped answering runs into it.
+const TxTimeout = 30 * time.Second
+
+// Detach returns a context for a transaction about to begin: ctx's values
+// without its cancellation, bounded by TxTimeout instead. A transaction must
+// not be cancelled midway on a remote database: libsql-client-go gives the
+// request's context to the HTTP call, so a cancelled request is abandoned,
+// while the server still finishes (or interrupts) it and keeps the stream,
+// open transaction and all, under a new baton the client never receives.
+// The client's ROLLBACK and close carry the old baton and are refused
+// (STREAM_EXPIRED), so the transaction, and SQLite's write lock if it took
+// it, lives until the stream expires, and every writer on the database
+// stalls meanwhile. (Found by backend/queue's TestWorkersShareDatabase/Remote: a sweep
+// cancelled as its caller stopped stalled River's completer and fetches past
+// their 10 s timeouts, for the peer's 30 s stream TTL.)
+func Detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), TxTimeout)
 }
 
 // Local reports whether the database is a file: database on this machine.

@@ -104,13 +104,15 @@ func TestFileDSN(t *testing.T) {
 	}
 }
 
-func TestConcurrentWriters(t *testing.T) {
-	// Two pools on one file stand for the server and a worker process: each
-	// has its one connection, and only busy_timeout with BEGIN IMMEDIATE keeps
-	// their transactions from failing with SQLITE_BUSY.
+func TestConcurrentWriters(t *testing.T) { eachBackend(t, testConcurrentWriters) }
+
+func testConcurrentWriters(t *testing.T, be backend) {
+	// Two pools on one database stand for the server and a worker process:
+	// each has its one connection, and only busy_timeout with BEGIN IMMEDIATE
+	// (on a file) keeps their transactions from failing with SQLITE_BUSY.
 	path := filepath.Join(t.TempDir(), "svgtrace.db")
-	a := openFile(t, path, true)
-	b := openFile(t, path, false)
+	a := be.openDB(t, path, true)
+	b := be.openDB(t, path, false)
 	require.NoError(t, Migrate(context.Background(), b)) // a second migrator finds nothing to do
 
 	const perWriter = 50

@@ -1,6 +1,7 @@
 package imageio_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -47,4 +48,28 @@ func ExampleSniff() {
 	// "gif" <nil>
 	// "" imageio: unsupported format: pdf (bytes start "%PDF-1.7")
 	// "" imageio: empty input
+}
+
+// Trace an image file of any supported format straight to a placeholder.
+func ExampleTrace() {
+	f, err := os.Open("testdata/marks.png")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	var t tracecore.Tracer // reusable: keeps its buffers between traces
+	res, err := imageio.Trace(context.Background(), &t, f, tracecore.PlaceholderOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep := res.Report()
+	fmt.Println(rep.Width, rep.Height, rep.Paths > 0, strings.HasPrefix(rep.SVG, "<svg"))
+
+	// Bytes that are no image are refused by their first bytes.
+	_, err = imageio.Trace(context.Background(), &t, strings.NewReader("hello"), tracecore.PlaceholderOptions())
+	fmt.Println(errors.Is(err, tracecore.ErrUnsupported))
+	// Output:
+	// 48 32 true true
+	// true
 }

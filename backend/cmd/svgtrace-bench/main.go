@@ -38,7 +38,10 @@
 //     to a placeholder by svgtrace, node-potrace and image-trace-loader; and
 //     image-trace-loader's placeholders of the photos at 400 px with the
 //     bitmaps it traced, for bytes and mismatch.
-//  6. Prints the markdown report and writes it to -o.
+//  6. Measures the backend (serve.go): uploads to a real `svgtrace serve`
+//     over loopback, upload and trace latency, throughput and the trace
+//     queue's overhead per job.
+//  7. Prints the markdown report and writes it to -o.
 //
 // The exit status is 0 when everything ran, whether or not targets were met
 // (the report says PASS or MISS for each), 1 when something failed and 2 for a
@@ -84,6 +87,7 @@ type config struct {
 	skipGoBench bool
 	skipImages  bool
 	skipPeers   bool
+	skipServe   bool
 	peerRuns    int
 	peerWarmup  int
 	fidelity    bool
@@ -113,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.skipGoBench, "skip-gobench", false, "skip the go benchmarks (native and js/wasm)")
 	fs.BoolVar(&c.skipImages, "skip-images", false, "skip the image benchmarks (decoding, placeholders, posterize, cancellation)")
 	fs.BoolVar(&c.skipPeers, "skip-peers", false, "skip the comparisons with node-potrace and image-trace-loader (no Node or npm needed)")
+	fs.BoolVar(&c.skipServe, "skip-serve", false, "skip the backend benchmarks (uploads and the trace queue of svgtrace serve)")
 	fs.IntVar(&c.peerRuns, "peer-runs", 11, fmt.Sprintf("measured runs of each input in each peer comparison process (at most %d over %d pixels)", bigRuns, bigPixels))
 	fs.IntVar(&c.peerWarmup, "peer-warmup", 3, fmt.Sprintf("unmeasured runs of each input first (at most %d over %d pixels)", bigWarmup, bigPixels))
 	fs.BoolVar(&c.fidelity, "fidelity", true, "measure mismatch with rsvg-convert (tracecore/fidelity)")
@@ -278,6 +283,9 @@ func bench(ctx context.Context, c *config) error {
 		settings = append(settings, fmt.Sprintf("peers: %d measured runs of each input after %d unmeasured in each process (%d after %d over %s pixels)",
 			c.peerRuns, c.peerWarmup, min(bigRuns, c.peerRuns), min(bigWarmup, c.peerWarmup), fmtInt(bigPixels)))
 	}
+	if !c.skipServe {
+		settings = append(settings, "backend: "+serveSettings(c))
+	}
 	rep.Settings = strings.Join(settings, "; ")
 
 	// Install the peers first: a failure shows before the long runs.
@@ -289,7 +297,7 @@ func bench(ctx context.Context, c *config) error {
 	}
 
 	// Build everything once.
-	if !c.skipProcs {
+	if !c.skipProcs || !c.skipServe {
 		e.svgtrace = filepath.Join(e.tmp, "bin", "svgtrace")
 		logf("go build -o %s ./backend/cmd/svgtrace", e.svgtrace)
 		if err := runQuiet(ctx, e.root, nil, "go", "build", "-o", e.svgtrace, "./backend/cmd/svgtrace"); err != nil {
@@ -343,6 +351,11 @@ func bench(ctx context.Context, c *config) error {
 			for _, r := range rep.Peers.ITL {
 				rep.Images.ITL[r.File] = r
 			}
+		}
+	}
+	if !c.skipServe {
+		if rep.Serve, err = serveBenchmarks(ctx, c, e); err != nil {
+			return fmt.Errorf("backend benchmarks: %w", err)
 		}
 	}
 	rep.Elapsed = time.Since(start)

@@ -33,6 +33,7 @@ type Report struct {
 	Bench  *BenchComparison // nil when skipped
 	Images *ImageBench      // nil when skipped
 	Peers  *PeerBench       // nil when skipped
+	Serve  *ServeBench      // nil when skipped
 }
 
 // A ProcCase is one whole-process comparison: the same inputs and settings
@@ -201,6 +202,9 @@ func (r *Report) Targets() []Target {
 	if r.Peers != nil {
 		ts = append(ts, r.Peers.Targets()...)
 	}
+	if r.Serve != nil {
+		ts = append(ts, r.Serve.Targets()...)
+	}
 	return ts
 }
 
@@ -246,6 +250,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Peers != nil {
 		r.Peers.section(&b)
+	}
+	if r.Serve != nil {
+		r.Serve.section(&b)
 	}
 	return b.String()
 }

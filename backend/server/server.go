@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"riverqueue.com/riverui"
+
+	"github.com/svgtrace/svgtrace/backend/originals"
+	"github.com/svgtrace/svgtrace/backend/queue"
+	"github.com/svgtrace/svgtrace/backend/store"
+	"github.com/svgtrace/svgtrace/tracecore"
+)
+
+// Limits' defaults.
+const (
+	// DefaultMaxUploadBytes is the largest original accepted: a 24-megapixel
+	// camera JPEG is 8–15 MB, so 25 MB takes any photo a site owner uploads
+	// while keeping one request's disk and time bounded.
+	DefaultMaxUploadBytes = 25 << 20
+
+	// MaxFilesPerUpload bounds the files in one request, so one request's
+	// staging (disk and the write transaction) stays bounded too.
+	MaxFilesPerUpload = 100
+
+	// maxFieldBytes bounds a text field (title, alt, options): text, not
+	// data.
+	maxFieldBytes = 64 << 10
+
+	// DefaultListLimit is a page of GET /api/images without ?limit.
+	DefaultListLimit = 50
+)
+
+// Config configures a Server.
+type Config struct {
+	DB        *store.DB
+	Originals *originals.Dir
+	// Queue inserts trace jobs; an insert-only client is enough.
+	Queue  *queue.Client
+	Logger *slog.Logger
+	// MaxUploadBytes caps each original (DefaultMaxUploadBytes when 0).
+	MaxUploadBytes int64
+	// MaxPixels caps each image's width×height, checked from its header
+	// (tracecore.DefaultMaxPixels when 0).
+	MaxPixels int64
+	// WorkerToken, when set, lets workers on other machines fetch originals
+	// from GET /internal/originals/{hash} with "Authorization: Bearer
+	// TOKEN". When empty the endpoint does not exist.
+	WorkerToken string
+	// AdminPassword, when set, guards /admin/jobs/ with HTTP basic auth
+	// (any user name). The dashboard can cancel and delete jobs: set it
+	// whenever the server listens beyond loopback.
+	AdminPassword string
+}
+
+// Server serves the API. Create it with New and call Start before serving
+// and Close after.
+type Server struct {
+	cfg     Config
+	db      *store.DB
+	dir     *originals.Dir
+	log     *slog.Logger
+	metrics *metrics
+	admin   *riverui.Handler
+	mux     *http.ServeMux
+}
+
+// New returns a server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.DB == nil || cfg.Originals == nil || cfg.Queue == nil {
+		return nil, fmt.Errorf("server: DB, Originals and Queue are required")
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = tracecore.DefaultMaxPixels
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, dir: cfg.Originals, log: cfg.Logger, mux: http.NewServeMux()}
+	s.metrics = newMetrics(s)
+
+	admin, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(cfg.Queue, nil),
+		Logger:    cfg.Logger,
+		Prefix:    "/admin/jobs",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: job dashboard: %w", err)
+	}
+	s.admin = admin
+
+	s.mux.HandleFunc("POST /api/images", s.handleUpload)
+	s.mux.HandleFunc("GET /api/images", s.handleList)
+	s.mux.HandleFunc("GET /api/images/{id}", s.handleGet)
+	s.mux.HandleFunc("DELETE /api/images/{id}", s.handleDelete)
+	s.mux.HandleFunc("GET /api/images/{id}/original", s.handleOriginal)
+	s.mux.HandleFunc("GET /api/images/{id}/placeholder.svg", s.handlePlaceholder)
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /readyz", s.handleReady)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux.Handle("/admin/jobs/", s.guardAdmin(admin))
+	s.mux.Handle("/admin/jobs", http.RedirectHandler("/admin/jobs/", http.StatusMovedPermanently))
+	if cfg.WorkerToken != "" {
+		s.mux.HandleFunc("GET /internal/originals/{hash}", s.handleInternalOriginal)
+	}
+	// Anything else under /api/ is a JSON 404, not the mux's text one.
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errorf(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s, nil
+}
+
+// Start starts the background parts: the job dashboard and the event tail
+// that feeds the trace metrics. They stop when ctx is done.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.admin.Start(ctx); err != nil {
+		return fmt.Errorf("server: start job dashboard: %w", err)
+	}
+	go s.metrics.tail(ctx)
+	return nil
+}
+
+// ServeHTTP serves the API, logging each request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	if !strings.HasPrefix(r.URL.Path, "/admin/") {
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"ms", float64(time.Since(start).Microseconds())/1000)
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int)        { r.status = code; r.ResponseWriter.WriteHeader(code) }
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) guardAdmin(h http.Handler) http.Handler {
+	if s.cfg.AdminPassword == "" {
+		return h
+	}
+	want := []byte(s.cfg.AdminPassword)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pass, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(pass), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="svgtrace jobs"`)
+			s.writeError(w, r, errorf(http.StatusUnauthorized, CodeUnauthorized, "the job dashboard needs the admin password"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady answers 200 when the database answers and its schema is the
+// one this binary expects, 503 otherwise.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	v, err := store.SchemaVersion(ctx, s.db)
+	switch {
+	case err != nil:
+		s.writeError(w, r, errorf(http.StatusServiceUnavailable, CodeUnavailable, "database unreachable: %v", err))
+	case v != store.LatestVersion():
+		s.writeError(w, r, errorf(http.StatusServiceUnavailable, CodeUnavailable,
+			"database schema at version %d, want %d", v, store.LatestVersion()))
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "schema": v})
+	}
+}
+
+// handleInternalOriginal serves an original by hash to a worker with the
+// worker token.
+func (s *Server) handleInternalOriginal(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.WorkerToken)) != 1 {
+		s.writeError(w, r, errorf(http.StatusUnauthorized, CodeUnauthorized, "a worker token is required"))
+		return
+	}
+	hash := r.PathValue("hash")
+	f, err := s.dir.Open(hash)
+	if err != nil {
+		s.writeError(w, r, errorf(http.StatusNotFound, CodeNotFound, "no original %q", hash))
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("ETag", `"`+hash+`"`)
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
