@@ -22,6 +22,11 @@
 //     uploads answer their 4xx, leave nothing behind and write nothing
 //     outside --data; a JPEG cut after its header is accepted and fails at
 //     trace time, once.
+//   - TestRemoteDatabase: the same backend on a remote libSQL database over
+//     Hrana (the hranapeer test peer, as no sqld can be installed here):
+//     supervised workers, and a worker elsewhere that shares nothing with
+//     the server but the database URL and fetches originals with the
+//     worker token.
 //   - TestGracefulShutdown: SIGTERM ends the server with status 0, lets a
 //     trace in flight finish, and leaves no worker behind.
 //

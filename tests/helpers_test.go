@@ -71,13 +71,18 @@ type serveOpts struct {
 	data    string   // --data; "" for a fresh temporary directory
 	env     []string // added to the environment, e.g. SVGTRACE_MAX_UPLOAD_BYTES=…
 	dir     string   // working directory; "" for a fresh temporary directory
+	args    []string // more flags for serve, e.g. --db URL
+	// dbFile is the SQLite file the test reads the server's state from;
+	// "" for DATA/svgtrace.db. A remote database's backing file goes here.
+	dbFile string
 }
 
 // server is a running `svgtrace serve` process.
 type server struct {
-	URL  string
-	Data string
-	Dir  string // its working directory
+	URL    string
+	Data   string
+	Dir    string // its working directory
+	DBFile string // the SQLite file behind its database
 
 	cmd     *exec.Cmd
 	logPath string
@@ -132,14 +137,19 @@ func launch(t *testing.T, o serveOpts, addr string) *server {
 	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
 	require.NoError(t, err)
 	defer logf.Close() // the child holds its own descriptor
-	cmd := exec.Command(binPath, "serve", "--addr", addr, "--data", o.data, "--workers", strconv.Itoa(o.workers))
+	args := append([]string{"serve", "--addr", addr, "--data", o.data, "--workers", strconv.Itoa(o.workers)}, o.args...)
+	cmd := exec.Command(binPath, args...)
 	cmd.Dir = o.dir
 	cmd.Env = append(os.Environ(), o.env...)
 	// A file, not a pipe: workers inherit the server's stderr, and a pipe
 	// would keep Wait waiting for a worker that outlives the server.
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
-	s := &server{URL: "http://" + addr, Data: o.data, Dir: o.dir, cmd: cmd, logPath: logf.Name(), done: make(chan struct{})}
+	dbFile := o.dbFile
+	if dbFile == "" {
+		dbFile = filepath.Join(o.data, "svgtrace.db")
+	}
+	s := &server{URL: "http://" + addr, Data: o.data, Dir: o.dir, DBFile: dbFile, cmd: cmd, logPath: logf.Name(), done: make(chan struct{})}
 	go func() {
 		cmd.Wait()
 		s.state = cmd.ProcessState
@@ -277,7 +287,7 @@ func (s *server) openDB() (*store.DB, error) {
 	s.dbOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s.db, s.dbErr = store.Open(ctx, "file:"+filepath.Join(s.Data, "svgtrace.db")+"?mode=ro", "")
+		s.db, s.dbErr = store.Open(ctx, "file:"+s.DBFile+"?mode=ro", "")
 	})
 	return s.db, s.dbErr
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -86,4 +87,33 @@ func (l *logFlags) logger(w io.Writer, attrs ...any) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-format %q: want text or json", l.format)
 	}
 	return slog.New(h).With(attrs...), nil
+}
+
+// parseServiceFlags parses the command line of serve or worker (cmd), the
+// environment filling in what it leaves unset. When ok is false the command
+// is over and exits with code: 0 after --help, exitUsage after an error,
+// which is printed.
+func (e *env) parseServiceFlags(cmd string, fs *flag.FlagSet, args []string) (code int, ok bool) {
+	err := parseWithEnv(fs, args, e.getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK, false
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "svgtrace %s: %v\n", cmd, err)
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// serviceLogger makes the logger of serve or worker (cmd) from its flags and
+// makes it the default, through which River's migrator logs too. When ok is
+// false the flags are wrong (printed) and the command exits with exitUsage.
+func (e *env) serviceLogger(cmd string, l *logFlags, attrs ...any) (log *slog.Logger, ok bool) {
+	log, err := l.logger(e.stderr, append([]any{"proc", cmd}, attrs...)...)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "svgtrace %s: %v\n", cmd, err)
+		return nil, false
+	}
+	slog.SetDefault(log)
+	return log, true
 }

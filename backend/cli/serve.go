@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -92,23 +91,17 @@ func (e *env) runServe(args []string) int {
 	)
 	dbf.register(fs)
 	logf.register(fs)
-	if err := parseWithEnv(fs, args, e.getenv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(e.stderr, "svgtrace serve: %v\n", err)
-		return exitUsage
+	if code, ok := e.parseServiceFlags("serve", fs, args); !ok {
+		return code
 	}
 	if *workers < 0 {
 		fmt.Fprintln(e.stderr, "svgtrace serve: --workers must be 0 or more")
 		return exitUsage
 	}
-	log, err := logf.logger(e.stderr, "proc", "serve")
-	if err != nil {
-		fmt.Fprintf(e.stderr, "svgtrace serve: %v\n", err)
+	log, ok := e.serviceLogger("serve", &logf)
+	if !ok {
 		return exitUsage
 	}
-	slog.SetDefault(log) // River's migrator logs through the default
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, log, e.getenv, serveConfig{

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -43,12 +41,8 @@ func (e *env) runWorker(args []string) int {
 	)
 	dbf.register(fs)
 	logf.register(fs)
-	if err := parseWithEnv(fs, args, e.getenv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(e.stderr, "svgtrace worker: %v\n", err)
-		return exitUsage
+	if code, ok := e.parseServiceFlags("worker", fs, args); !ok {
+		return code
 	}
 	if *serverURL != "" && *workerToken == "" {
 		fmt.Fprintln(e.stderr, "svgtrace worker: --server needs --worker-token (or SVGTRACE_WORKER_TOKEN)")
@@ -57,12 +51,10 @@ func (e *env) runWorker(args []string) int {
 	if *id == "" {
 		*id = queue.NewWorkerID()
 	}
-	log, err := logf.logger(e.stderr, "proc", "worker", "worker", *id)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "svgtrace worker: %v\n", err)
+	log, ok := e.serviceLogger("worker", &logf, "worker", *id)
+	if !ok {
 		return exitUsage
 	}
-	slog.SetDefault(log) // River's migrator logs through the default
 	if err := supervise.LowerPriority(*nice); err != nil {
 		log.Warn("could not lower priority", "err", err)
 	}

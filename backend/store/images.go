@@ -28,6 +28,12 @@ const (
 	StatusFailed = "failed"
 )
 
+// Who traced an image, as stored in images.traced_by.
+const (
+	TracedByClient = "client"
+	TracedByServer = "server"
+)
+
 // MaxListLimit caps ListImages' page size, so one request cannot read the
 // whole table.
 const MaxListLimit = 1000
@@ -63,10 +69,15 @@ type Image struct {
 	Error       string // why the trace failed; "" unless Status is StatusFailed
 	SVG         string // the placeholder; "" until traced
 	Stats       string // JSON statistics of the stored trace; "" until traced
-	Attempt     int64  // the current trace attempt (see ClaimAttempt); 0 before the first
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	TracedAt    time.Time
+	// AssignmentID is the client assignment the image was uploaded under
+	// ("" when no client was asked to trace it).
+	AssignmentID string
+	// TracedBy is TracedByClient or TracedByServer once traced, else "".
+	TracedBy  string
+	Attempt   int64 // the current trace attempt (see ClaimAttempt); 0 before the first
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	TracedAt  time.Time
 }
 
 // idEncoding is lower-case RFC 4648 base32 without padding.
@@ -86,7 +97,7 @@ func NewImageID() string {
 
 // imageColumns lists images' columns in the order scanImage reads them.
 const imageColumns = `id, content_hash, options_key, title, alt, mime, bytes, width, height,
-	status, error, svg, attempt, created_at, updated_at, traced_at, stats`
+	status, error, svg, attempt, created_at, updated_at, traced_at, stats, assignment_id, traced_by`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -100,7 +111,7 @@ func scanImage(r rowScanner) (Image, error) {
 	)
 	if err := r.Scan(&img.ID, &img.ContentHash, &img.OptionsKey, &img.Title, &img.Alt, &img.MIME,
 		&img.Bytes, &img.Width, &img.Height, &img.Status, &errText, &svg, &img.Attempt,
-		&created, &updated, &traced, &stats); err != nil {
+		&created, &updated, &traced, &stats, &img.AssignmentID, &img.TracedBy); err != nil {
 		return Image{}, err
 	}
 	img.Error = errText.String
@@ -158,12 +169,13 @@ func (db *DB) InsertImage(ctx context.Context, q Querier, img Image) (_ Image, c
 	// DO NOTHING with RETURNING returns no row on a conflict; any other
 	// constraint (a bad hash, a duplicate ID) is still an error.
 	row := q.QueryRowContext(ctx, `INSERT INTO images (`+imageColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (content_hash, options_key) DO NOTHING
 		RETURNING `+imageColumns,
 		img.ID, img.ContentHash, img.OptionsKey, img.Title, img.Alt, img.MIME, img.Bytes,
 		img.Width, img.Height, img.Status, nullIfEmpty(img.Error), nullIfEmpty(img.SVG),
-		img.Attempt, img.CreatedAt.UnixMilli(), img.UpdatedAt.UnixMilli(), traced, nullIfEmpty(img.Stats))
+		img.Attempt, img.CreatedAt.UnixMilli(), img.UpdatedAt.UnixMilli(), traced, nullIfEmpty(img.Stats),
+		img.AssignmentID, img.TracedBy)
 	got, err := scanImage(row)
 	if err == nil {
 		return got, true, nil
@@ -376,7 +388,8 @@ func SaveTraceTx(ctx context.Context, tx *sql.Tx, id string, attempt int64, svg 
 	}
 	now := time.Now().UnixMilli()
 	return fenced(ctx, tx, id, attempt, EventTraced, stats,
-		`UPDATE images SET status = 'traced', svg = ?, stats = ?, error = NULL, traced_at = ?, updated_at = ?
+		`UPDATE images SET status = 'traced', svg = ?, stats = ?, error = NULL, traced_at = ?, updated_at = ?,
+			traced_by = 'server'
 		WHERE id = ? AND attempt = ?`, svg, statsJSON, now, now, id, attempt)
 }
 

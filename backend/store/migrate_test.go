@@ -60,7 +60,7 @@ func testMigrate(t *testing.T, b backend) {
 		v, err := SchemaVersion(ctx, db)
 		require.NoError(t, err)
 		assert.Equal(t, LatestVersion(), v)
-		assert.Equal(t, 3, v, "0003_workers is the newest migration")
+		assert.Equal(t, 4, v, "0004_reservations is the newest migration")
 
 		// Twice is a no-op.
 		require.NoError(t, Migrate(ctx, db))
