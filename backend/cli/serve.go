@@ -14,9 +14,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/svgtrace/svgtrace/backend/hub"
 	"github.com/svgtrace/svgtrace/backend/originals"
 	"github.com/svgtrace/svgtrace/backend/queue"
 	"github.com/svgtrace/svgtrace/backend/server"
@@ -86,6 +88,14 @@ func (e *env) runServe(args []string) int {
 		maxPixels     = fs.Int64("max-pixels", tracecore.DefaultMaxPixels, "largest width×height accepted")
 		workerToken   = fs.String("worker-token", "", "token remote workers fetch originals with (empty: no remote fetching)")
 		adminPassword = fs.String("admin-password", "", "password of the job dashboard at /admin/jobs/ (empty: open)")
+		token         = fs.String("token", "", "bearer token required for writes (uploads, deletes, the hub's plans and results); required beyond loopback")
+		origins       = fs.String("allowed-origins", "", "comma-separated origins, besides the server's own, whose pages may use /ws")
+		connsPerIP    = fs.Int("max-conns-per-ip", hub.DefaultMaxConnsPerIP, "WebSocket connections per client address")
+		clientBytes   = fs.Int64("client-max-bytes", hub.DefaultPolicy.ClientMaxBytes, "largest file a capable browser traces itself")
+		clientPixels  = fs.Int64("client-max-pixels", hub.DefaultPolicy.ClientMaxPixels, "largest image, in pixels, a capable browser traces itself")
+		queueWait     = fs.Duration("max-queue-wait", hub.DefaultPolicy.MaxQueueWait, "estimated backend wait over which the browser is asked to trace")
+		clientDL      = fs.Duration("client-deadline", hub.DefaultPolicy.ClientDeadline, "time a browser has to send its trace before the backend traces")
+		tolerance     = fs.Float64("plausibility-tolerance", server.DefaultPlausibilityTolerance, "share of pixels a browser's trace may get wrong (negative: no check)")
 		dbf           dbFlags
 		logf          logFlags
 	)
@@ -98,6 +108,10 @@ func (e *env) runServe(args []string) int {
 		fmt.Fprintln(e.stderr, "svgtrace serve: --workers must be 0 or more")
 		return exitUsage
 	}
+	if *token == "" && !loopbackOnly(*addr) {
+		fmt.Fprintf(e.stderr, "svgtrace serve: listening on %s needs --token (SVGTRACE_TOKEN): without one anyone who reaches the port can upload and delete\n", *addr)
+		return exitUsage
+	}
 	log, ok := e.serviceLogger("serve", &logf)
 	if !ok {
 		return exitUsage
@@ -107,7 +121,11 @@ func (e *env) runServe(args []string) int {
 	if err := serve(ctx, log, e.getenv, serveConfig{
 		addr: *addr, workers: *workers, workerNice: *workerNice, db: dbf, log: logf,
 		server: server.Config{MaxUploadBytes: *maxUpload, MaxPixels: *maxPixels,
-			WorkerToken: *workerToken, AdminPassword: *adminPassword},
+			WorkerToken: *workerToken, AdminPassword: *adminPassword, Token: *token,
+			AllowedOrigins: splitList(*origins), MaxConnsPerIP: *connsPerIP,
+			PlausibilityTolerance: *tolerance,
+			Policy: hub.Policy{ClientMaxBytes: *clientBytes, ClientMaxPixels: *clientPixels,
+				MaxQueueWait: *queueWait, ClientDeadline: *clientDL}},
 	}); err != nil {
 		log.Error("serve failed", "err", err)
 		return exitFail
@@ -245,6 +263,31 @@ func sweepLoop(ctx context.Context, db *store.DB, ins *queue.Client, log *slog.L
 			log.Warn("lost jobs requeued", "jobs", n)
 		}
 	}
+}
+
+// loopbackOnly reports whether addr listens on loopback alone: a loopback
+// IP or "localhost". An empty host (all interfaces) is not.
+func loopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // redacted returns a database URL without its password, for logs.

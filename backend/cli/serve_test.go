@@ -28,6 +28,7 @@ func TestServiceUsage(t *testing.T) {
 		{"BadLogFormatFromEnv", []string{"worker"}, map[string]string{"SVGTRACE_LOG_FORMAT": "xml"}, exitUsage, "", `--log-format "xml"`},
 		{"BadEnvNumber", []string{"serve"}, map[string]string{"SVGTRACE_WORKERS": "many"}, exitUsage, "", "SVGTRACE_WORKERS"},
 		{"StrayArgument", []string{"serve", "now"}, nil, exitUsage, "", `unexpected argument "now"`},
+		{"NoTokenBeyondLoopback", []string{"serve", "--addr", "0.0.0.0:8080"}, nil, exitUsage, "", "needs --token"},
 		{"ServerWithoutToken", []string{"worker", "--server", "http://127.0.0.1:1"}, nil, exitUsage, "", "--server needs --worker-token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,5 +40,14 @@ func TestServiceUsage(t *testing.T) {
 			assert.Contains(t, stdout.String(), tc.stdout)
 			assert.Contains(t, stderr.String(), tc.stderr)
 		})
+	}
+}
+
+func TestLoopbackOnly(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "[::1]:8080": true, "localhost:80": true, "127.1.2.3:1": true,
+		":8080": false, "0.0.0.0:8080": false, "10.0.0.5:8080": false, "example.com:80": false, "nonsense": false,
+	} {
+		assert.Equal(t, want, loopbackOnly(addr), addr)
 	}
 }

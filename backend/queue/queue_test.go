@@ -302,7 +302,7 @@ func testSweepFailsImageLostTooOften(t *testing.T, e *env) {
 	// Pretend the job was lost MaxLost-1 times and is running on a dead worker.
 	_, err := e.db.ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
 		attempted_at = ?, attempted_by = jsonb('["dead"]'),
-		args = jsonb(json_set(json(args), '$.lost', ?))`, riverTime(time.Now()), MaxLost-1)
+		args = jsonb(json_set(json(args), '$.lost', ?))`, RiverTime(time.Now()), MaxLost-1)
 	require.NoError(t, err)
 	n, err := Sweep(ctx, e.db, e.ins, Lease)
 	require.NoError(t, err)

@@ -11,9 +11,9 @@ import (
 	"github.com/svgtrace/svgtrace/backend/store"
 )
 
-// riverTime formats t as River's SQLite driver stores times. SQLite compares
+// RiverTime formats t as River's SQLite driver stores times. SQLite compares
 // times as text, so any other layout (RFC 3339 included) would compare wrong.
-func riverTime(t time.Time) string {
+func RiverTime(t time.Time) string {
 	return t.UTC().Round(time.Millisecond).Format("2006-01-02 15:04:05.000")
 }
 
@@ -104,7 +104,7 @@ func replace(ctx context.Context, tx *sql.Tx, c *Client, j lostJob, now time.Tim
 	if _, err := tx.ExecContext(ctx, `UPDATE river_job
 		SET state = 'cancelled', finalized_at = ?,
 		    errors = jsonb_insert(coalesce(errors, jsonb('[]')), '$[#]', json(?))
-		WHERE id = ? AND state = 'running'`, riverTime(now), string(entry), j.id); err != nil {
+		WHERE id = ? AND state = 'running'`, RiverTime(now), string(entry), j.id); err != nil {
 		return fmt.Errorf("cancel: %w", err)
 	}
 	// Fence the lost run off now, whether or not it ever resumes.

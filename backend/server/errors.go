@@ -12,17 +12,18 @@ import (
 
 // Error codes, the stable part of an error response (messages may change).
 const (
-	CodeBadRequest   = "bad_request"
-	CodeNotFound     = "not_found"
-	CodeNotTraced    = "not_traced"
-	CodeTooLarge     = "too_large"
-	CodeNotAnImage   = "not_an_image"
-	CodeTooManyPix   = "too_many_pixels"
-	CodeCorruptImage = "corrupt_image"
-	CodeBadOptions   = "invalid_options"
-	CodeUnauthorized = "unauthorized"
-	CodeInternal     = "internal"
-	CodeUnavailable  = "unavailable"
+	CodeBadRequest    = "bad_request"
+	CodeNotFound      = "not_found"
+	CodeNotTraced     = "not_traced"
+	CodeTooLarge      = "too_large"
+	CodeNotAnImage    = "not_an_image"
+	CodeTooManyPix    = "too_many_pixels"
+	CodeCorruptImage  = "corrupt_image"
+	CodeBadOptions    = "invalid_options"
+	CodeUnauthorized  = "unauthorized"
+	CodeInternal      = "internal"
+	CodeUnavailable   = "unavailable"
+	CodeNoReservation = "no_reservation"
 )
 
 // apiError is an error with the HTTP status and code it answers with.

@@ -37,6 +37,12 @@ type imageJSON struct {
 	// Created is set in upload answers only: false when the same bytes with
 	// the same options were uploaded before and this is that image.
 	Created *bool `json:"created,omitempty"`
+	// ClientTrace is set in upload answers for a file sent with the
+	// client's own trace: "accepted", or "rejected: reason" (the server
+	// traces it instead).
+	ClientTrace string `json:"clientTrace,omitempty"`
+	// TracedBy is "client" or "server" once traced.
+	TracedBy string `json:"tracedBy,omitempty"`
 }
 
 // toJSON shows img; withSVG adds the placeholder's markup (single-image
@@ -52,6 +58,7 @@ func toJSON(img store.Image, withSVG bool) imageJSON {
 		t := img.TracedAt
 		j.TracedAt = &t
 		j.Placeholder = "/api/images/" + img.ID + "/placeholder.svg"
+		j.TracedBy = img.TracedBy
 		if img.Stats != "" {
 			j.Stats = json.RawMessage(img.Stats)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,27 @@ type metrics struct {
 	failures prometheus.Counter
 	queue    *prometheus.Desc
 	workers  *prometheus.Desc
+	// recent is a moving average of backend trace times in nanoseconds,
+	// for the hub's estimate of the queue's wait.
+	recent atomic.Int64
+}
+
+// recentWeight is the weight of the newest trace in the moving average: the
+// last ten or so traces count, so the estimate follows a change in load
+// within seconds but one slow image does not swing it.
+const recentWeight = 0.2
+
+// recentTrace is the moving average of backend trace times, 0 before any.
+func (m *metrics) recentTrace() time.Duration { return time.Duration(m.recent.Load()) }
+
+func (m *metrics) observeTrace(d time.Duration) {
+	m.duration.Observe(d.Seconds())
+	old := m.recent.Load()
+	if old == 0 {
+		m.recent.Store(int64(d))
+		return
+	}
+	m.recent.Store(int64((1-recentWeight)*float64(old) + recentWeight*float64(d)))
 }
 
 func newMetrics(s *Server) *metrics {
@@ -138,7 +160,7 @@ func (m *metrics) tail(ctx context.Context) {
 						TraceMillis float64 `json:"traceMillis"`
 					}
 					if json.Unmarshal(ev.Payload, &st) == nil && st.TraceMillis > 0 {
-						m.duration.Observe(st.TraceMillis / 1000)
+						m.observeTrace(time.Duration(st.TraceMillis * float64(time.Millisecond)))
 					}
 				case store.EventFailed:
 					m.failures.Inc()

@@ -1,16 +1,19 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"riverqueue.com/riverui"
 
+	"github.com/svgtrace/svgtrace/backend/hub"
 	"github.com/svgtrace/svgtrace/backend/originals"
 	"github.com/svgtrace/svgtrace/backend/queue"
 	"github.com/svgtrace/svgtrace/backend/store"
@@ -56,6 +59,20 @@ type Config struct {
 	// (any user name). The dashboard can cancel and delete jobs: set it
 	// whenever the server listens beyond loopback.
 	AdminPassword string
+	// Token, when set, is required for writes: POST and DELETE under
+	// /api/images (Authorization: Bearer TOKEN) and the hub's plans and
+	// results. svgtrace serve refuses to listen beyond loopback without it.
+	Token string
+	// Policy decides who traces each plan (hub.DefaultPolicy when zero).
+	Policy hub.Policy
+	// PlausibilityTolerance is the share of pixels a client's trace may get
+	// wrong (DefaultPlausibilityTolerance when 0; negative: no check).
+	PlausibilityTolerance float64
+	// AllowedOrigins are the other origins whose pages may use /ws.
+	AllowedOrigins []string
+	// MaxConnsPerIP caps WebSocket connections per address
+	// (hub.DefaultMaxConnsPerIP when 0).
+	MaxConnsPerIP int
 }
 
 // Server serves the API. Create it with New and call Start before serving
@@ -67,6 +84,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	admin   *riverui.Handler
+	hub     *hub.Hub
 	mux     *http.ServeMux
 }
 
@@ -84,6 +102,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Policy == (hub.Policy{}) {
+		cfg.Policy = hub.DefaultPolicy
+	}
+	if cfg.PlausibilityTolerance == 0 {
+		cfg.PlausibilityTolerance = DefaultPlausibilityTolerance
+	}
 	s := &Server{cfg: cfg, db: cfg.DB, dir: cfg.Originals, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(s)
 
@@ -97,10 +121,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.admin = admin
 
-	s.mux.HandleFunc("POST /api/images", s.handleUpload)
+	s.hub = hub.New(hub.Config{DB: cfg.DB, Logger: cfg.Logger, Policy: cfg.Policy,
+		AllowedOrigins: cfg.AllowedOrigins, MaxConnsPerIP: cfg.MaxConnsPerIP, Token: cfg.Token,
+		Planner: planner{s}})
+	s.mux.Handle("GET /ws", s.hub)
+	s.mux.Handle("POST /api/images", s.guardWrite(http.HandlerFunc(s.handleUpload)))
 	s.mux.HandleFunc("GET /api/images", s.handleList)
 	s.mux.HandleFunc("GET /api/images/{id}", s.handleGet)
-	s.mux.HandleFunc("DELETE /api/images/{id}", s.handleDelete)
+	s.mux.Handle("DELETE /api/images/{id}", s.guardWrite(http.HandlerFunc(s.handleDelete)))
 	s.mux.HandleFunc("GET /api/images/{id}/original", s.handleOriginal)
 	s.mux.HandleFunc("GET /api/images/{id}/placeholder.svg", s.handlePlaceholder)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
@@ -118,14 +146,57 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Start starts the background parts: the job dashboard and the event tail
-// that feeds the trace metrics. They stop when ctx is done.
+// Start starts the background parts: the job dashboard, the event tails of
+// the hub and of the trace metrics, and the expiry of unused reservations.
+// They stop when ctx is done.
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.admin.Start(ctx); err != nil {
 		return fmt.Errorf("server: start job dashboard: %w", err)
 	}
 	go s.metrics.tail(ctx)
+	go func() {
+		if err := s.hub.Run(ctx); err != nil {
+			s.log.Error("hub stopped", "err", err)
+		}
+	}()
+	go s.expireReservations(ctx)
 	return nil
+}
+
+// reservationSweep is how often unused reservations are deleted: they only
+// block nothing (a new plan of the same bytes replaces an expired one), so
+// a minute is plenty.
+const reservationSweep = time.Minute
+
+func (s *Server) expireReservations(ctx context.Context) {
+	tick := time.NewTicker(reservationSweep)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			if _, err := s.db.ExpireReservations(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("expire reservations", "err", err)
+			}
+		}
+	}
+}
+
+// guardWrite requires the write token, when one is configured.
+func (s *Server) guardWrite(h http.Handler) http.Handler {
+	if s.cfg.Token == "" {
+		return h
+	}
+	want := []byte(s.cfg.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(token), want) != 1 {
+			s.writeError(w, r, errorf(http.StatusUnauthorized, CodeUnauthorized, "writes need the server's token (Authorization: Bearer …)"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP serves the API, logging each request.
@@ -146,6 +217,13 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(code int)        { r.status = code; r.ResponseWriter.WriteHeader(code) }
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Hijack lets /ws take the connection over: the WebSocket upgrader asks for
+// an http.Hijacker directly.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
 
 func (s *Server) guardAdmin(h http.Handler) http.Handler {
 	if s.cfg.AdminPassword == "" {

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/svgtrace/svgtrace/backend/clientsvg"
+	"github.com/svgtrace/svgtrace/backend/hub"
 	"github.com/svgtrace/svgtrace/backend/originals"
 	"github.com/svgtrace/svgtrace/backend/queue"
 	"github.com/svgtrace/svgtrace/backend/store"
@@ -25,7 +27,17 @@ type upload struct {
 	mime   string
 	width  int
 	height int
+	// reservedID is the image id a hub plan reserved for this file ("" for
+	// none: a plain upload).
+	reservedID string
+	// clientSVG is the client's own trace, rebuilt and checked ("" for
+	// none); clientTrace says what became of a trace the client attached.
+	clientSVG   string
+	clientTrace string
 }
+
+// maxOpIDLen bounds a client operation id: a UUID is 36 bytes.
+const maxOpIDLen = 128
 
 // mimeTypes maps a sniffed format to the Content-Type the original is
 // served with.
@@ -41,44 +53,71 @@ var mimeTypes = map[imageio.Format]string{
 }
 
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
-	var ups []*upload
+	f := &form{}
 	defer func() {
-		for _, u := range ups {
+		for _, u := range f.ups {
 			u.staged.Discard() // after Commit, a no-op
 		}
 	}()
-	ups, titles, alts, rawOpts, err := s.readUpload(r)
-	if err != nil {
+	reject := func(err error) {
 		s.metrics.uploads.WithLabelValues("rejected").Inc()
 		s.writeError(w, r, err)
+	}
+	if err := s.readUpload(r, f); err != nil {
+		reject(err)
 		return
 	}
-	opts, key, err := s.options(rawOpts)
+	opts, key, err := s.options(f.opts)
 	if err != nil {
-		s.metrics.uploads.WithLabelValues("rejected").Inc()
-		s.writeError(w, r, err)
+		reject(err)
 		return
 	}
-	for _, u := range ups {
+	for i, u := range f.ups {
 		if int64(u.width)*int64(u.height) > opts.MaxPixels {
-			s.metrics.uploads.WithLabelValues("rejected").Inc()
-			s.writeError(w, r, errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
+			reject(errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
 				"%s: %d×%d pixels is over the limit of %d", u.name, u.width, u.height, opts.MaxPixels))
 			return
 		}
+		if i < len(f.ids) {
+			u.reservedID = f.ids[i]
+		}
+		if i < len(f.svgs) && f.svgs[i] != "" {
+			// A trace the client made (offline, or attached instead of
+			// sent over /ws): rebuilt and checked; refused, the server
+			// traces instead and the answer says why.
+			ct, err := s.checkClientSVG(r.Context(), []byte(f.svgs[i]), u.staged.Reader(), opts)
+			if err != nil {
+				var ce *hub.CodedError
+				if !errors.As(err, &ce) {
+					s.writeError(w, r, err)
+					return
+				}
+				u.clientTrace = "rejected: " + ce.Error()
+			} else {
+				u.clientSVG = ct.svg
+				u.clientTrace = "accepted"
+			}
+		}
 	}
-	imgs, created, err := s.store(r.Context(), ups, titles, alts, key)
+	imgs, created, err := s.store(r.Context(), f, key)
 	if err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			reject(err)
+			return
+		}
 		s.writeError(w, r, err)
 		return
 	}
 	out := struct {
+		OpID   string      `json:"opId,omitempty"`
 		Images []imageJSON `json:"images"`
-	}{}
+	}{OpID: f.opID}
 	for i, img := range imgs {
 		j := toJSON(img, false)
 		c := created[i]
 		j.Created = &c
+		j.ClientTrace = f.ups[i].clientTrace
 		out.Images = append(out.Images, j)
 		if c {
 			s.metrics.uploads.WithLabelValues("created").Inc()
@@ -89,14 +128,25 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, out)
 }
 
+// form is what an upload's multipart body holds.
+type form struct {
+	ups          []*upload
+	titles, alts []string // the i-th for the i-th file
+	opts         []byte   // options JSON, for every file
+	ids          []string // image ids reserved by the hub's plans, the i-th for the i-th file
+	svgs         []string // the client's traces, the i-th for the i-th file ("" for none)
+	opID         string   // the client's operation id, echoed
+}
+
 // readUpload reads the multipart body: files (field "file", repeatable) are
 // staged and checked as they arrive, so a bad file stops the request at its
-// first bytes; "title" and "alt" (repeatable, the i-th for the i-th file)
-// and "options" (JSON, for every file) are read as text.
-func (s *Server) readUpload(r *http.Request) (ups []*upload, titles, alts []string, opts []byte, err error) {
+// first bytes; the text fields are read with their bounds: "title", "alt",
+// "id" and "svg" (repeatable, the i-th for the i-th file), "options" (JSON,
+// for every file) and "opId" (once).
+func (s *Server) readUpload(r *http.Request, f *form) error {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, nil, nil, nil, errorf(http.StatusBadRequest, CodeBadRequest,
+		return errorf(http.StatusBadRequest, CodeBadRequest,
 			"the body must be multipart/form-data with one or more \"file\" fields: %v", err)
 	}
 	for {
@@ -105,58 +155,74 @@ func (s *Server) readUpload(r *http.Request) (ups []*upload, titles, alts []stri
 			break
 		}
 		if err != nil {
-			return ups, nil, nil, nil, s.bodyError(err)
+			return s.bodyError(err)
 		}
-		switch field := part.FormName(); field {
-		case "file":
-			if len(ups) == MaxFilesPerUpload {
-				return ups, nil, nil, nil, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
+		field := part.FormName()
+		if field == "file" {
+			if len(f.ups) == MaxFilesPerUpload {
+				return errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
 					"more than %d files in one upload", MaxFilesPerUpload)
 			}
 			u, err := s.stage(part)
 			if u != nil {
-				ups = append(ups, u)
+				f.ups = append(f.ups, u)
 			}
 			if err != nil {
-				return ups, nil, nil, nil, err
+				return err
 			}
-		case "title", "alt", "options":
-			v, err := readField(part)
-			if err != nil {
-				return ups, nil, nil, nil, err
-			}
-			switch field {
-			case "title":
-				titles = append(titles, v)
-			case "alt":
-				alts = append(alts, v)
-			default:
-				if opts != nil {
-					return ups, nil, nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "options given twice")
+			continue
+		}
+		limit := maxFieldBytes
+		if field == "svg" {
+			limit = clientsvg.DefaultMaxBytes
+		}
+		v, err := readField(part, limit)
+		if err != nil {
+			return err
+		}
+		switch field {
+		case "title":
+			f.titles = append(f.titles, v)
+		case "alt":
+			f.alts = append(f.alts, v)
+		case "id":
+			f.ids = append(f.ids, v)
+		case "svg":
+			f.svgs = append(f.svgs, v)
+		case "options", "opId":
+			dst := &f.opts
+			if field == "opId" {
+				if f.opID != "" || len(v) > maxOpIDLen {
+					return errorf(http.StatusBadRequest, CodeBadRequest, "opId given twice or over %d bytes", maxOpIDLen)
 				}
-				opts = []byte(v)
+				f.opID = v
+				continue
 			}
-			// Text is held in memory: bound it as it arrives. Past
-			// MaxFilesPerUpload there are bound to be more titles (or alt
-			// texts) than files, the 400 below, so answer it now rather
-			// than after reading an endless body.
-			if len(titles) > MaxFilesPerUpload || len(alts) > MaxFilesPerUpload {
-				return ups, nil, nil, nil, errorf(http.StatusBadRequest, CodeBadRequest,
-					"more than %d titles or alt texts in one upload", MaxFilesPerUpload)
+			if *dst != nil {
+				return errorf(http.StatusBadRequest, CodeBadRequest, "options given twice")
 			}
+			*dst = []byte(v)
 		default:
-			return ups, nil, nil, nil, errorf(http.StatusBadRequest, CodeBadRequest,
-				"unknown field %q (want file, title, alt or options)", field)
+			return errorf(http.StatusBadRequest, CodeBadRequest,
+				"unknown field %q (want file, title, alt, options, id, svg or opId)", field)
+		}
+		// Text is held in memory: bound it as it arrives. Past
+		// MaxFilesPerUpload there are bound to be more of a per-file field
+		// than files, the 400 below, so answer it now rather than after
+		// reading an endless body.
+		if max(len(f.titles), len(f.alts), len(f.ids), len(f.svgs)) > MaxFilesPerUpload {
+			return errorf(http.StatusBadRequest, CodeBadRequest,
+				"more than %d titles, alt texts, ids or SVGs in one upload", MaxFilesPerUpload)
 		}
 	}
-	if len(ups) == 0 {
-		return nil, nil, nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "no \"file\" field in the upload")
+	if len(f.ups) == 0 {
+		return errorf(http.StatusBadRequest, CodeBadRequest, "no \"file\" field in the upload")
 	}
-	if len(titles) > len(ups) || len(alts) > len(ups) {
-		return ups, nil, nil, nil, errorf(http.StatusBadRequest, CodeBadRequest,
-			"%d titles and %d alt texts for %d files", len(titles), len(alts), len(ups))
+	if len(f.titles) > len(f.ups) || len(f.alts) > len(f.ups) || len(f.ids) > len(f.ups) || len(f.svgs) > len(f.ups) {
+		return errorf(http.StatusBadRequest, CodeBadRequest,
+			"%d titles, %d alt texts, %d ids and %d SVGs for %d files", len(f.titles), len(f.alts), len(f.ids), len(f.svgs), len(f.ups))
 	}
-	return ups, titles, alts, opts, nil
+	return nil
 }
 
 // bodyError reports a failure to read the request body: a client that went
@@ -165,14 +231,14 @@ func (s *Server) bodyError(err error) error {
 	return errorf(http.StatusBadRequest, CodeBadRequest, "malformed multipart body: %v", err)
 }
 
-// readField reads a text field of at most maxFieldBytes.
-func readField(p *multipart.Part) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
+// readField reads a text field of at most limit bytes.
+func readField(p *multipart.Part, limit int) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(p, int64(limit)+1))
 	if err != nil {
 		return "", errorf(http.StatusBadRequest, CodeBadRequest, "field %q: %v", p.FormName(), err)
 	}
-	if len(b) > maxFieldBytes {
-		return "", errorf(http.StatusBadRequest, CodeBadRequest, "field %q is over %d bytes", p.FormName(), maxFieldBytes)
+	if len(b) > limit {
+		return "", errorf(http.StatusBadRequest, CodeBadRequest, "field %q is over %d bytes", p.FormName(), limit)
 	}
 	return string(b), nil
 }
@@ -265,8 +331,10 @@ func (s *Server) options(raw []byte) (tracecore.Options, string, error) {
 // store moves the originals into place and inserts the images, their jobs
 // and their image.added events in one transaction. An image that exists
 // already (same bytes, same options) is returned with created false and gets
-// no second job.
-func (s *Server) store(ctx context.Context, ups []*upload, titles, alts []string, key string) ([]store.Image, []bool, error) {
+// no second job. A file uploaded under a hub reservation takes it (its id,
+// and for a client assignment a job scheduled at the deadline); one with an
+// accepted client trace is stored traced, with no job.
+func (s *Server) store(ctx context.Context, f *form, key string) ([]store.Image, []bool, error) {
 	// A client hanging up must not cut the transaction short (store.Detach).
 	ctx, cancel := store.Detach(ctx)
 	defer cancel()
@@ -275,40 +343,79 @@ func (s *Server) store(ctx context.Context, ups []*upload, titles, alts []string
 		return nil, nil, err
 	}
 	defer tx.Rollback()
-	imgs := make([]store.Image, len(ups))
-	created := make([]bool, len(ups))
+	now := time.Now()
+	imgs := make([]store.Image, len(f.ups))
+	created := make([]bool, len(f.ups))
 	var moved []string // originals this transaction moved into place
-	for i, u := range ups {
+	fail := func(err error) ([]store.Image, []bool, error) {
+		tx.Rollback()
+		s.dropOrphans(moved)
+		return nil, nil, err
+	}
+	for i, u := range f.ups {
+		img := store.Image{ContentHash: u.staged.Hash, OptionsKey: key, MIME: u.mime,
+			Bytes: u.staged.Size, Width: u.width, Height: u.height}
+		var runAt time.Time // the zero time: trace now
+		if u.reservedID != "" {
+			res, err := store.TakeReservation(ctx, tx, u.reservedID, now)
+			if errors.Is(err, store.ErrNoReservation) {
+				return fail(errorf(http.StatusConflict, CodeNoReservation,
+					"%s: no live reservation %q (expired or used): plan again", u.name, u.reservedID))
+			}
+			if err != nil {
+				return fail(err)
+			}
+			if res.ContentHash != u.staged.Hash || res.OptionsKey != key {
+				return fail(errorf(http.StatusConflict, CodeNoReservation,
+					"%s: reservation %q was made for other bytes or options", u.name, u.reservedID))
+			}
+			img.ID = res.ImageID
+			if res.Tracer == store.TracedByClient {
+				img.AssignmentID = res.AssignmentID
+				runAt = res.Deadline
+			}
+		}
+		if i < len(f.titles) {
+			img.Title = f.titles[i]
+		}
+		if i < len(f.alts) {
+			img.Alt = f.alts[i]
+		}
 		// Inside the transaction, under the write lock: a delete of the
 		// last image using the same bytes cannot remove the file between
 		// this rename and the commit.
 		existed := s.dir.Exists(u.staged.Hash)
 		if err := u.staged.Commit(); err != nil {
-			s.dropOrphans(moved)
-			return nil, nil, err
+			return fail(err)
 		}
 		if !existed {
 			moved = append(moved, u.staged.Hash)
 		}
-		img := store.Image{ContentHash: u.staged.Hash, OptionsKey: key, MIME: u.mime,
-			Bytes: u.staged.Size, Width: u.width, Height: u.height}
-		if i < len(titles) {
-			img.Title = titles[i]
-		}
-		if i < len(alts) {
-			img.Alt = alts[i]
-		}
 		imgs[i], created[i], err = s.db.InsertImage(ctx, tx, img)
-		if err == nil && created[i] {
-			_, err = queue.Enqueue(ctx, s.cfg.Queue, tx, imgs[i].ID, time.Time{})
-			if err == nil {
-				_, err = store.AppendEvent(ctx, tx, imgs[i].ID, store.EventImageAdded, map[string]string{"id": imgs[i].ID})
+		if err != nil {
+			return fail(err)
+		}
+		id := imgs[i].ID
+		if created[i] {
+			added, _ := json.Marshal(map[string]any{"image": toJSON(imgs[i], false)})
+			if _, err := store.AppendEvent(ctx, tx, id, store.EventImageAdded, json.RawMessage(added)); err != nil {
+				return fail(err)
 			}
 		}
-		if err != nil {
-			tx.Rollback()
-			s.dropOrphans(moved)
-			return nil, nil, err
+		if u.clientSVG != "" && imgs[i].Status != store.StatusTraced {
+			err := store.SaveClientTraceTx(ctx, tx, id, "", u.clientSVG, nil)
+			if err != nil && !errors.Is(err, store.ErrAlreadyTraced) {
+				return fail(err)
+			}
+			// Traced by its client: a job would find nothing to do.
+		} else if created[i] {
+			if _, err := queue.Enqueue(ctx, s.cfg.Queue, tx, id, runAt); err != nil {
+				return fail(err)
+			}
+		}
+		// Read back: a client trace may have changed it.
+		if imgs[i], err = store.GetImageTx(ctx, tx, id); err != nil {
+			return fail(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

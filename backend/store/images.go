@@ -197,9 +197,9 @@ func (db *DB) InsertImage(ctx context.Context, q Querier, img Image) (_ Image, c
 	return got, false, nil
 }
 
-// GetImage returns the image with id, or ErrNotFound.
-func (db *DB) GetImage(ctx context.Context, id string) (Image, error) {
-	img, err := scanImage(db.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id = ?`, id))
+// GetImageTx is GetImage through q, e.g. inside a transaction.
+func GetImageTx(ctx context.Context, q Querier, id string) (Image, error) {
+	img, err := scanImage(q.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Image{}, ErrNotFound
 	}
@@ -207,6 +207,11 @@ func (db *DB) GetImage(ctx context.Context, id string) (Image, error) {
 		return Image{}, fmt.Errorf("store: get image %s: %w", id, err)
 	}
 	return img, nil
+}
+
+// GetImage returns the image with id, or ErrNotFound.
+func (db *DB) GetImage(ctx context.Context, id string) (Image, error) {
+	return GetImageTx(ctx, db, id)
 }
 
 // Cursor marks a position in the newest-first list of images: the

@@ -172,11 +172,16 @@ func SaveClientTraceTx(ctx context.Context, tx *sql.Tx, id, assignmentID, svg st
 	if svg == "" {
 		return fmt.Errorf("store: save client trace of image %s: empty SVG", id)
 	}
-	payload := map[string]any{}
+	// Stats that are not a JSON object are dropped. JSON null unmarshals
+	// as a nil map, hence the second check.
+	var payload map[string]any
 	if len(stats) > 0 {
 		if err := json.Unmarshal(stats, &payload); err != nil {
-			payload = map[string]any{}
+			payload = nil
 		}
+	}
+	if payload == nil {
+		payload = map[string]any{}
 	}
 	payload["by"] = TracedByClient
 	statsJSON, err := json.Marshal(payload)

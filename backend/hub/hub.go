@@ -1,0 +1,595 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/svgtrace/svgtrace/backend/store"
+)
+
+// Connection limits and timings. Each is a default a Config may change.
+const (
+	// DefaultReadLimit caps a client message. A plan or resume is a few
+	// hundred bytes; a result carries a placeholder SVG, 2–10 KB for the
+	// placeholder preset and a few times that posterized. A client SVG
+	// larger than this goes with the HTTP upload instead.
+	DefaultReadLimit = 1 << 20
+
+	// DefaultMaxConnsPerIP bounds one address's connections: a gallery tab
+	// holds one, a household behind one NAT a handful.
+	DefaultMaxConnsPerIP = 32
+
+	// writeWait bounds one write. A client that does not read (its TCP
+	// window full) blocks its writer, which gives up after this and drops
+	// the client: a slow client never stalls the hub or the others.
+	writeWait = 10 * time.Second
+
+	// pongWait is how long a connection may be silent (no message, no
+	// pong) before it is closed; pings go every pingPeriod, well inside it.
+	pongWait   = 60 * time.Second
+	pingPeriod = 25 * time.Second
+
+	// handshakeTimeout bounds the WebSocket upgrade.
+	handshakeTimeout = 10 * time.Second
+
+	// directQueue bounds the replies (welcome, assign, error) waiting for
+	// a connection's writer. A client that floods requests without reading
+	// fills it and is dropped.
+	directQueue = 32
+
+	// tailInterval is how often the hub reads new events from the
+	// database. Workers are other processes, so the database is the only
+	// way their results reach the hub; 10 ms keeps "worker stored →
+	// client told" well under the 50 ms target for an indexed query on
+	// events.id, cheap enough 100 times a second.
+	tailInterval = 10 * time.Millisecond
+
+	// ringSize is how many recent events the hub keeps encoded in memory
+	// for its connections' writers; a writer further behind (a resume from
+	// long ago) reads the database instead.
+	ringSize = 4096
+
+	// batch is how many events a writer takes at once.
+	batch = 256
+)
+
+// Config configures a Hub.
+type Config struct {
+	DB     *store.DB
+	Logger *slog.Logger
+	// Policy decides who traces each plan (DefaultPolicy when zero).
+	Policy Policy
+	// AllowedOrigins are the origins, besides the server's own, whose
+	// pages may connect ("https://example.com"). A browser sends Origin;
+	// one not allowed gets 403. Requests without Origin (non-browser
+	// clients) are allowed.
+	AllowedOrigins []string
+	// MaxConnsPerIP (DefaultMaxConnsPerIP when 0) caps connections per
+	// remote address; over it the upgrade answers 429.
+	MaxConnsPerIP int
+	// ReadLimit (DefaultReadLimit when 0) caps a client message; a larger
+	// one closes the connection with 1009.
+	ReadLimit int64
+	// Token, when set, is required (Authorization: Bearer, or ?token= for
+	// browsers, which cannot set headers on a WebSocket) for plans and
+	// results; without it a connection only listens.
+	Token string
+	// Planner answers plans and results (see Planner).
+	Planner Planner
+}
+
+// Planner is what the hub asks to act on client messages: the server's
+// reservations, load and result checks.
+type Planner interface {
+	// Plan reserves the upload and decides who traces it.
+	Plan(ctx context.Context, caps Capabilities, p *Plan) (*Assign, error)
+	// Result checks and stores a client's trace.
+	Result(ctx context.Context, r *Result) error
+}
+
+// Hub serves /ws.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+
+	mu    sync.Mutex
+	perIP map[string]int
+	ring  []encoded // the last ringSize events, ascending
+	// ringFrom is the id after which the ring holds every event: a cursor
+	// at or past it is served from memory.
+	ringFrom int64
+	changed  chan struct{}
+	latest   atomic.Int64 // the newest event id read
+	conns    sync.WaitGroup
+	closed   chan struct{}
+}
+
+// encoded is an event as a connection sends it.
+type encoded struct {
+	id  int64
+	msg []byte
+}
+
+// New returns a hub; call Run to start following events.
+func New(cfg Config) *Hub {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Policy == (Policy{}) {
+		cfg.Policy = DefaultPolicy
+	}
+	if cfg.MaxConnsPerIP <= 0 {
+		cfg.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if cfg.ReadLimit <= 0 {
+		cfg.ReadLimit = DefaultReadLimit
+	}
+	h := &Hub{cfg: cfg, log: cfg.Logger, perIP: map[string]int{}, changed: make(chan struct{}), closed: make(chan struct{})}
+	h.upgrader = websocket.Upgrader{
+		HandshakeTimeout: handshakeTimeout,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  4096,
+		CheckOrigin:      h.checkOrigin,
+	}
+	return h
+}
+
+// checkOrigin allows requests without Origin (not from a browser page), the
+// server's own origin and the allowlist. Never everything.
+func (h *Hub) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, a := range h.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimSuffix(a, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// Run follows the events table from its current end until ctx is done,
+// waking the connections' writers on every new event.
+func (h *Hub) Run(ctx context.Context) error {
+	defer close(h.closed)
+	var last int64
+	if err := h.cfg.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&last); err != nil {
+		return fmt.Errorf("hub: read the newest event: %w", err)
+	}
+	h.mu.Lock()
+	h.ringFrom = last
+	h.mu.Unlock()
+	h.latest.Store(last)
+	tick := time.NewTicker(tailInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		evs, err := h.cfg.DB.EventsAfter(ctx, last, batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("hub: read events", "err", err)
+			}
+			continue
+		}
+		if len(evs) == 0 {
+			continue
+		}
+		enc := make([]encoded, 0, len(evs))
+		for _, ev := range evs {
+			// Events clients do not see stay in the ring with no message,
+			// so the ring has no holes and cursors move past them.
+			enc = append(enc, encoded{id: ev.ID, msg: h.encode(ctx, ev)})
+			last = ev.ID
+		}
+		h.publish(enc, last)
+	}
+}
+
+// publish appends events to the ring and wakes every writer.
+func (h *Hub) publish(enc []encoded, last int64) {
+	h.mu.Lock()
+	h.ring = append(h.ring, enc...)
+	if over := len(h.ring) - ringSize; over > 0 {
+		h.ringFrom = h.ring[over-1].id
+		h.ring = append(h.ring[:0:0], h.ring[over:]...)
+	}
+	h.latest.Store(last)
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
+}
+
+// wait returns a channel closed at the next publish.
+func (h *Hub) wait() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.changed
+}
+
+// since returns up to batch encoded events after id: from the ring when it
+// reaches back that far, else from the database.
+func (h *Hub) since(ctx context.Context, id int64) ([]encoded, error) {
+	h.mu.Lock()
+	if id >= h.ringFrom {
+		// Find the first event after id.
+		n := len(h.ring)
+		lo, hi := 0, n
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if h.ring[mid].id <= id {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		out := append([]encoded(nil), h.ring[lo:min(n, lo+batch)]...)
+		h.mu.Unlock()
+		return out, nil
+	}
+	h.mu.Unlock()
+	latest := h.latest.Load()
+	evs, err := h.cfg.DB.EventsAfter(ctx, id, batch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]encoded, 0, len(evs))
+	for _, ev := range evs {
+		if ev.ID > latest {
+			break // not published yet: the ring will have it
+		}
+		out = append(out, encoded{id: ev.ID, msg: h.encode(ctx, ev)}) // nil msg: skipped, the cursor moves
+	}
+	return out, nil
+}
+
+// encode turns a durable event into the message clients get; nil for event
+// types clients do not see.
+func (h *Hub) encode(ctx context.Context, ev store.Event) []byte {
+	hd := Header{V: Version, EventID: ev.ID}
+	var msg any
+	switch ev.Type {
+	case store.EventImageAdded:
+		hd.Type = TypeImageAdded
+		var p struct {
+			Image json.RawMessage `json:"image"`
+		}
+		json.Unmarshal(ev.Payload, &p) // an old event without the image is still an announcement
+		msg = ImageAdded{Header: hd, ImageID: ev.ImageID, Image: p.Image}
+	case store.EventImageDeleted:
+		hd.Type = TypeImageDeleted
+		msg = ImageDeleted{Header: hd, ImageID: ev.ImageID}
+	case "progress":
+		hd.Type = TypeProgress
+		var p struct {
+			Stage string `json:"stage"`
+		}
+		json.Unmarshal(ev.Payload, &p)
+		msg = Progress{Header: hd, ImageID: ev.ImageID, Stage: p.Stage}
+	case store.EventTraced:
+		hd.Type = TypeTraced
+		img, err := h.cfg.DB.GetImage(ctx, ev.ImageID)
+		if err != nil {
+			// Deleted since: its image.deleted event follows.
+			return nil
+		}
+		msg = Traced{Header: hd, ImageID: ev.ImageID, Placeholder: "/api/images/" + ev.ImageID + "/placeholder.svg",
+			SVG: img.SVG, By: img.TracedBy}
+	case store.EventFailed:
+		hd.Type = TypeFailed
+		var p struct {
+			Error string `json:"error"`
+		}
+		json.Unmarshal(ev.Payload, &p)
+		msg = Failed{Header: hd, ImageID: ev.ImageID, Error: p.Error}
+	default:
+		return nil
+	}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// ServeHTTP upgrades the request to a WebSocket connection and serves it
+// until either side closes it.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ip := remoteIP(r)
+	if !h.admit(ip) {
+		http.Error(w, "too many connections from this address", http.StatusTooManyRequests)
+		return
+	}
+	defer h.release(ip)
+	authed := h.cfg.Token == "" || tokenOf(r) == h.cfg.Token
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade answered already (403 for a foreign origin, 400 …)
+	}
+	h.conns.Add(1)
+	defer h.conns.Done()
+	c := &conn{hub: h, ws: ws, authed: authed, ip: ip,
+		direct: make(chan []byte, directQueue), resume: make(chan int64, 1), done: make(chan struct{})}
+	c.serve(r.Context())
+}
+
+func (h *Hub) admit(ip string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perIP[ip] >= h.cfg.MaxConnsPerIP {
+		return false
+	}
+	h.perIP[ip]++
+	return true
+}
+
+func (h *Hub) release(ip string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perIP[ip]--; h.perIP[ip] <= 0 {
+		delete(h.perIP, ip)
+	}
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func tokenOf(r *http.Request) string {
+	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return t
+	}
+	return r.URL.Query().Get("token")
+}
+
+// conn is one client connection: a reader (the handler's goroutine) and a
+// writer goroutine, the only one that writes to ws.
+type conn struct {
+	hub    *Hub
+	ws     *websocket.Conn
+	ip     string
+	authed bool
+	caps   Capabilities
+
+	direct chan []byte // replies, sent before events
+	resume chan int64  // a resume's cursor, for the writer
+	done   chan struct{}
+	once   sync.Once
+}
+
+// close ends the connection once; the other goroutine notices.
+func (c *conn) close() {
+	c.once.Do(func() {
+		close(c.done)
+		c.ws.Close()
+	})
+}
+
+func (c *conn) serve(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.write(ctx)
+	}()
+	c.read(ctx)
+	c.close()
+	wg.Wait()
+}
+
+// read handles client messages until the connection ends.
+func (c *conn) read(ctx context.Context) {
+	c.ws.SetReadLimit(c.hub.cfg.ReadLimit)
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		typ, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has sent close 1009 (message too big) already.
+				c.hub.log.Info("hub: message over the read limit; closing", "ip", c.ip)
+			}
+			return
+		}
+		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		if typ != websocket.TextMessage {
+			c.reply(errorMsg("", "bad_message", "messages are JSON text frames"))
+			continue
+		}
+		msg, err := Decode(data)
+		if err != nil {
+			c.reply(errorMsg("", "bad_message", err.Error()))
+			continue
+		}
+		if !c.handle(ctx, msg) {
+			return
+		}
+	}
+}
+
+// handle acts on one message; false ends the connection.
+func (c *conn) handle(ctx context.Context, msg any) bool {
+	switch m := msg.(type) {
+	case *Hello:
+		c.caps = m.Capabilities
+		return c.reply(mustJSON(Welcome{Header: Header{V: Version, Type: TypeWelcome},
+			LastEventID: c.hub.latest.Load(), MaxMessage: c.hub.cfg.ReadLimit}))
+	case *Resume:
+		select {
+		case c.resume <- m.LastEventID:
+		default:
+			// A resume not yet taken by the writer: replace it.
+			select {
+			case <-c.resume:
+			default:
+			}
+			c.resume <- m.LastEventID
+		}
+		return true
+	case *Plan:
+		if !c.authed {
+			return c.reply(errorMsg(m.Ref, "unauthorized", "plans need the server's token"))
+		}
+		a, err := c.hub.cfg.Planner.Plan(ctx, c.caps, m)
+		if err != nil {
+			return c.reply(errorMsg(m.Ref, codeOf(err), err.Error()))
+		}
+		a.Header = Header{V: Version, Type: TypeAssign}
+		a.Ref = m.Ref
+		return c.reply(mustJSON(a))
+	case *Result:
+		if !c.authed {
+			return c.reply(errorMsg("", "unauthorized", "results need the server's token"))
+		}
+		if err := c.hub.cfg.Planner.Result(ctx, m); err != nil {
+			return c.reply(errorMsg("", codeOf(err), fmt.Sprintf("result for image %s: %v", m.ImageID, err)))
+		}
+		return true // the traced event announces it, to every client
+	}
+	return true
+}
+
+// reply queues a message for the writer; a client whose queue is full is
+// not reading and is dropped.
+func (c *conn) reply(msg []byte) bool {
+	select {
+	case c.direct <- msg:
+		return true
+	default:
+		c.hub.log.Info("hub: client not reading its replies; closing", "ip", c.ip)
+		return false
+	}
+}
+
+// write sends replies and events until the connection ends. Events start
+// flowing at the first resume, from its cursor; a later resume only moves
+// the cursor forward, so nothing is sent twice.
+func (c *conn) write(ctx context.Context) {
+	defer c.close()
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	cursor := int64(-1) // no resume yet: no events
+	for {
+		wake := c.hub.wait()
+		// Replies first.
+		select {
+		case msg := <-c.direct:
+			if !c.send(websocket.TextMessage, msg) {
+				return
+			}
+			continue
+		case id := <-c.resume:
+			if id > cursor {
+				cursor = id
+			}
+			continue
+		default:
+		}
+		if cursor >= 0 && cursor < c.hub.latest.Load() {
+			evs, err := c.hub.since(ctx, cursor)
+			if err != nil {
+				c.hub.log.Warn("hub: read events for a client", "err", err)
+				return
+			}
+			for _, ev := range evs {
+				if ev.msg != nil && !c.send(websocket.TextMessage, ev.msg) {
+					return
+				}
+				cursor = ev.id
+			}
+			if len(evs) > 0 {
+				continue
+			}
+		}
+		select {
+		case <-c.done:
+			return
+		case <-c.hub.closed:
+			c.ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
+			return
+		case msg := <-c.direct:
+			if !c.send(websocket.TextMessage, msg) {
+				return
+			}
+		case id := <-c.resume:
+			if id > cursor {
+				cursor = id
+			}
+		case <-wake:
+		case <-ping.C:
+			if !c.send(websocket.PingMessage, nil) {
+				return
+			}
+		}
+	}
+}
+
+// send writes one frame within writeWait.
+func (c *conn) send(typ int, data []byte) bool {
+	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	if err := c.ws.WriteMessage(typ, data); err != nil {
+		return false
+	}
+	return true
+}
+
+func errorMsg(ref, code, message string) []byte {
+	return mustJSON(Error{Header: Header{V: Version, Type: TypeError}, Ref: ref, Code: code, Message: message})
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // our own message types always marshal
+	}
+	return b
+}
+
+// CodedError is an error with a protocol error code; a Planner returns one
+// to choose the code clients see.
+type CodedError struct {
+	Code string
+	Err  error
+}
+
+func (e *CodedError) Error() string { return e.Err.Error() }
+func (e *CodedError) Unwrap() error { return e.Err }
+
+func codeOf(err error) string {
+	var ce *CodedError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return "internal"
+}
