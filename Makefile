@@ -74,6 +74,8 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTrace$$' -fuzztime $(FUZZTIME) ./tracecore/imageio
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracecore/imageio/internal/jpegscaled
 	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) ./backend/server
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) ./backend/clientsvg
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./backend/hub
 
 clean: ## Remove build output.
 	rm -rf $(BIN) $(OUT)

@@ -27,6 +27,9 @@
 //     supervised workers, and a worker elsewhere that shares nothing with
 //     the server but the database URL and fetches originals with the
 //     worker token.
+//   - TestTwoServersOneDatabase: two servers on one database; a WebSocket
+//     client of one sees what is uploaded to the other, and resumes on it
+//     from its last event id with nothing missed or repeated.
 //   - TestGracefulShutdown: SIGTERM ends the server with status 0, lets a
 //     trace in flight finish, and leaves no worker behind.
 //

@@ -289,7 +289,7 @@ func (h *Hub) encode(ctx context.Context, ev store.Event) []byte {
 			Stage string `json:"stage"`
 		}
 		json.Unmarshal(ev.Payload, &p)
-		msg = Progress{Header: hd, ImageID: ev.ImageID, Stage: p.Stage}
+		msg = Progress{Header: hd, ImageID: ev.ImageID, Stage: p.Stage, Fraction: stageFractions[p.Stage]}
 	case store.EventTraced:
 		hd.Type = TypeTraced
 		img, err := h.cfg.DB.GetImage(ctx, ev.ImageID)
@@ -314,6 +314,15 @@ func (h *Hub) encode(ctx context.Context, ev store.Event) []byte {
 		return nil
 	}
 	return b
+}
+
+// stageFractions place each stage a worker announces on the way from upload
+// to stored placeholder: its start, as a share of a typical placeholder
+// trace's time (preparing the image, decoding it at reduced scale included,
+// is about half; docs/benchmarks.md). Workers record stage starts only, one
+// row each, so this is the resolution a client gets.
+var stageFractions = map[string]float64{
+	"decode": 0, "prepare": 0.05, "decompose": 0.5, "polygon": 0.6, "smooth": 0.8, "optimize": 0.85, "encode": 0.95, "stored": 1,
 }
 
 // ServeHTTP upgrades the request to a WebSocket connection and serves it
@@ -462,7 +471,7 @@ func (c *conn) handle(ctx context.Context, msg any) bool {
 		}
 		a, err := c.hub.cfg.Planner.Plan(ctx, c.caps, m)
 		if err != nil {
-			return c.reply(errorMsg(m.Ref, codeOf(err), err.Error()))
+			return c.reply(c.errorReply(m.Ref, err))
 		}
 		a.Header = Header{V: Version, Type: TypeAssign}
 		a.Ref = m.Ref
@@ -472,7 +481,7 @@ func (c *conn) handle(ctx context.Context, msg any) bool {
 			return c.reply(errorMsg("", "unauthorized", "results need the server's token"))
 		}
 		if err := c.hub.cfg.Planner.Result(ctx, m); err != nil {
-			return c.reply(errorMsg("", codeOf(err), fmt.Sprintf("result for image %s: %v", m.ImageID, err)))
+			return c.reply(c.errorReply("", fmt.Errorf("result for image %s: %w", m.ImageID, err)))
 		}
 		return true // the traced event announces it, to every client
 	}
@@ -564,6 +573,18 @@ func (c *conn) send(typ int, data []byte) bool {
 	return true
 }
 
+// errorReply answers a failed plan or result: a CodedError's code and
+// message, or, for any other error (the database, the disk), "internal"
+// with no details, which go to the log.
+func (c *conn) errorReply(ref string, err error) []byte {
+	var ce *CodedError
+	if errors.As(err, &ce) {
+		return errorMsg(ref, ce.Code, err.Error())
+	}
+	c.hub.log.Error("hub: request failed", "ip", c.ip, "err", err)
+	return errorMsg(ref, "internal", "internal error (the server's log has the details)")
+}
+
 func errorMsg(ref, code, message string) []byte {
 	return mustJSON(Error{Header: Header{V: Version, Type: TypeError}, Ref: ref, Code: code, Message: message})
 }
@@ -585,11 +606,3 @@ type CodedError struct {
 
 func (e *CodedError) Error() string { return e.Err.Error() }
 func (e *CodedError) Unwrap() error { return e.Err }
-
-func codeOf(err error) string {
-	var ce *CodedError
-	if errors.As(err, &ce) {
-		return ce.Code
-	}
-	return "internal"
-}

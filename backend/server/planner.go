@@ -25,7 +25,7 @@ var _ hub.Planner = planner{}
 // Plan reserves the upload's image id and decides who traces it.
 func (p planner) Plan(ctx context.Context, caps hub.Capabilities, m *hub.Plan) (*hub.Assign, error) {
 	s := p.s
-	_, key, err := s.options(m.Options)
+	opts, key, err := s.options(m.Options)
 	if err != nil {
 		return nil, codedFrom(err)
 	}
@@ -33,8 +33,8 @@ func (p planner) Plan(ctx context.Context, caps hub.Capabilities, m *hub.Plan) (
 		return nil, &hub.CodedError{Code: CodeTooLarge, Err: fmt.Errorf("%d bytes is over the upload limit of %d", m.Bytes, s.cfg.MaxUploadBytes)}
 	}
 	pixels := int64(m.Width) * int64(m.Height)
-	if pixels > s.cfg.MaxPixels {
-		return nil, &hub.CodedError{Code: CodeTooManyPix, Err: fmt.Errorf("%d×%d pixels is over the limit of %d", m.Width, m.Height, s.cfg.MaxPixels)}
+	if pixels > opts.MaxPixels { // the server's limit, or the options' if lower: what the upload will check
+		return nil, &hub.CodedError{Code: CodeTooManyPix, Err: fmt.Errorf("%d×%d pixels is over the limit of %d", m.Width, m.Height, opts.MaxPixels)}
 	}
 	load, err := s.load(ctx)
 	if err != nil {
@@ -54,7 +54,13 @@ func (p planner) Plan(ctx context.Context, caps hub.Capabilities, m *hub.Plan) (
 			Existing: true, Status: existing.Status}, nil
 	}
 	a := &hub.Assign{ImageID: r.ImageID, AssignmentID: r.AssignmentID, Tracer: r.Tracer, Options: json.RawMessage(key)}
-	if r.Tracer == hub.TracerClient {
+	if r.Tracer == hub.TracerClient && !caps.Wasm {
+		// Another client's plan of the same bytes made this reservation
+		// for a client trace; this one cannot trace, so it only uploads
+		// (the deadline covers the image either way).
+		a.Tracer, a.AssignmentID = hub.TracerServer, ""
+	}
+	if a.Tracer == hub.TracerClient {
 		dl := r.Deadline.UTC()
 		a.Deadline = &dl
 	}
