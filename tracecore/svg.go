@@ -113,8 +113,8 @@ func (r *Result) appendPaths(dst []byte, paths []Path) []byte {
 // true, or of every path when keep is nil; the first one written starts with
 // M.
 func (r *Result) appendPathsWhere(dst []byte, paths []Path, keep []bool) []byte {
-	prec := min(max(r.Options.Precision, 0), maxPrecision)
-	w := pathWriter{buf: dst, prec: prec, scale: math.Pow10(prec), unit: uint64(math.Pow10(prec))}
+	w := pathWriter{PathData: NewPathData(dst, r.Options.Precision)}
+	w.scale = math.Pow10(w.prec)
 	first := true
 	for i := range paths {
 		if keep != nil && !keep[i] {
@@ -123,7 +123,7 @@ func (r *Result) appendPathsWhere(dst []byte, paths []Path, keep []bool) []byte 
 		w.path(&paths[i], first)
 		first = false
 	}
-	return w.buf
+	return w.Buf
 }
 
 // opaqueFill is the colour Options.Opaque gives the enclosed white regions,
@@ -335,17 +335,35 @@ func flatten(p *Path) []Point {
 // its path data (a space would have to be written %20).
 const numberSeparator = ','
 
+// PathData appends SVG path data in the canonical form of docs/svg.md: a
+// command letter only where it changes (never repeated except m, M and z),
+// numbers on a grid of 10^-Prec pixels with no trailing zeros and no zero
+// before the decimal point, and a comma only where a number would otherwise
+// run into the one before. tracecore writes every path with it, and
+// backend/clientsvg rewrites browsers' paths with it, so the two agree byte
+// for byte. The zero value writes whole numbers; use NewPathData for more.
+type PathData struct {
+	Buf    []byte
+	prec   int
+	unit   uint64 // 10^prec
+	last   byte   // the last command letter written
+	number bool   // the last thing written was a number
+	dot    bool   // … and it contained a decimal point
+}
+
+// NewPathData returns a PathData appending to dst numbers with prec decimal
+// places (0 to 6; clamped).
+func NewPathData(dst []byte, prec int) PathData {
+	prec = min(max(prec, 0), maxPrecision)
+	return PathData{Buf: dst, prec: prec, unit: uint64(math.Pow10(prec))}
+}
+
 // pathWriter writes path data on a grid of 10^-prec pixels.
 type pathWriter struct {
-	buf    []byte
+	PathData
 	line   [2]int64 // a straight line drawn but not yet written, to merge collinear ones
 	inLine bool
-	prec   int
 	scale  float64 // 10^prec, exact for prec ≤ 6
-	unit   uint64  // 10^prec
-	last   byte    // the last command letter written
-	number bool    // the last thing written was a number
-	dot    bool    // … and it contained a decimal point
 	cx, cy int64   // current point, in grid units
 	// c2x, c2y is the second control point of the curve just written, when
 	// smoothFrom says the last thing written was a curve (which s may follow).
@@ -359,13 +377,13 @@ func (w *pathWriter) path(p *Path, first bool) {
 	x, y := w.grid(p.Start.X), w.grid(p.Start.Y)
 	w.flushLine()
 	if first {
-		w.command('M')
-		w.num(x)
-		w.num(y)
+		w.Command('M')
+		w.Num(x)
+		w.Num(y)
 	} else {
-		w.command('m')
-		w.num(x - w.cx)
-		w.num(y - w.cy)
+		w.Command('m')
+		w.Num(x - w.cx)
+		w.Num(y - w.cy)
 	}
 	w.cx, w.cy = x, y
 	sx, sy := x, y
@@ -382,7 +400,7 @@ func (w *pathWriter) path(p *Path, first bool) {
 		w.inLine = false // z draws the line back to the start
 	}
 	w.flushLine()
-	w.command('z')
+	w.Command('z')
 	w.cx, w.cy = sx, sy
 	w.smoothFrom = false
 }
@@ -409,16 +427,16 @@ func (w *pathWriter) curveTo(x1, y1, x2, y2, x3, y3 int64) {
 	}
 	w.flushLine()
 	if w.smoothFrom && withinStep(x1-(2*w.cx-w.c2x), y1-(2*w.cy-w.c2y)) {
-		w.command('s')
+		w.Command('s')
 	} else {
-		w.command('c')
-		w.num(x1 - w.cx)
-		w.num(y1 - w.cy)
+		w.Command('c')
+		w.Num(x1 - w.cx)
+		w.Num(y1 - w.cy)
 	}
-	w.num(x2 - w.cx)
-	w.num(y2 - w.cy)
-	w.num(dx)
-	w.num(dy)
+	w.Num(x2 - w.cx)
+	w.Num(y2 - w.cy)
+	w.Num(dx)
+	w.Num(dy)
 	w.cx, w.cy = x3, y3
 	w.c2x, w.c2y, w.smoothFrom = x2, y2, true
 }
@@ -482,33 +500,33 @@ func (w *pathWriter) flushLine() {
 	dx, dy := w.line[0], w.line[1]
 	switch {
 	case dy == 0:
-		w.command('h')
-		w.num(dx)
+		w.Command('h')
+		w.Num(dx)
 	case dx == 0:
-		w.command('v')
-		w.num(dy)
+		w.Command('v')
+		w.Num(dy)
 	default:
-		w.command('l')
-		w.num(dx)
-		w.num(dy)
+		w.Command('l')
+		w.Num(dx)
+		w.Num(dy)
 	}
 }
 
-// command writes a command letter unless it repeats the previous command,
+// Command writes a command letter unless it repeats the previous command,
 // which path data lets us leave implicit (except after a moveto, whose
 // repetitions would mean lineto, and after z, which takes no numbers).
-func (w *pathWriter) command(c byte) {
+func (w *PathData) Command(c byte) {
 	if c == w.last && c != 'm' && c != 'M' && c != 'z' {
 		return
 	}
-	w.buf = append(w.buf, c)
+	w.Buf = append(w.Buf, c)
 	w.last, w.number, w.dot = c, false, false
 }
 
-// num writes v·10^-prec with no trailing zeros, no leading zero before the
+// Num writes v·10^-Prec with no trailing zeros, no leading zero before the
 // decimal point, and a separator only where the number would otherwise run
 // into the previous one.
-func (w *pathWriter) num(v int64) {
+func (w *PathData) Num(v int64) {
 	neg := v < 0
 	u := uint64(v)
 	if neg {
@@ -535,32 +553,32 @@ func (w *pathWriter) num(v int64) {
 	}
 	startsWithDot := ip == 0 && digits > 0
 	if w.number && !neg && !(startsWithDot && w.dot) {
-		w.buf = append(w.buf, numberSeparator)
+		w.Buf = append(w.Buf, numberSeparator)
 	}
 	if neg {
-		w.buf = append(w.buf, '-')
+		w.Buf = append(w.Buf, '-')
 	}
 	if !startsWithDot {
 		switch {
 		case ip < 10: // most relative coordinates: written byte by byte
-			w.buf = append(w.buf, byte('0'+ip))
+			w.Buf = append(w.Buf, byte('0'+ip))
 		case ip < 100:
-			w.buf = append(w.buf, byte('0'+ip/10), byte('0'+ip%10))
+			w.Buf = append(w.Buf, byte('0'+ip/10), byte('0'+ip%10))
 		default:
-			w.buf = strconv.AppendUint(w.buf, ip, 10)
+			w.Buf = strconv.AppendUint(w.Buf, ip, 10)
 		}
 	}
 	if digits > 0 {
-		w.buf = append(w.buf, '.')
+		w.Buf = append(w.Buf, '.')
 		if digits == 1 {
-			w.buf = append(w.buf, byte('0'+fp))
+			w.Buf = append(w.Buf, byte('0'+fp))
 		} else {
 			var tmp [maxPrecision]byte
 			for i := digits - 1; i >= 0; i-- {
 				tmp[i] = byte('0' + fp%10)
 				fp /= 10
 			}
-			w.buf = append(w.buf, tmp[:digits]...)
+			w.Buf = append(w.Buf, tmp[:digits]...)
 		}
 	}
 	w.number, w.dot = true, digits > 0

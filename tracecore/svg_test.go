@@ -15,7 +15,7 @@ const svgOpen = `<svg xmlns="http://www.w3.org/2000/svg" `
 
 // newTestPathWriter returns a pathWriter as AppendPathData sets one up.
 func newTestPathWriter(prec int) *pathWriter {
-	return &pathWriter{prec: prec, scale: math.Pow10(prec), unit: uint64(math.Pow10(prec))}
+	return &pathWriter{PathData: NewPathData(nil, prec), scale: math.Pow10(prec)}
 }
 
 func TestSVG(t *testing.T) {
@@ -459,47 +459,47 @@ func TestPathWriterNum(t *testing.T) {
 		t.Run(fmt.Sprintf("Prec%d/%v", tt.prec, tt.vals), func(t *testing.T) {
 			w := newTestPathWriter(tt.prec)
 			for _, v := range tt.vals {
-				w.num(v)
+				w.Num(v)
 			}
-			require.Equal(t, tt.want, string(w.buf))
+			require.Equal(t, tt.want, string(w.Buf))
 			// Parsed back, the numbers are the grid values.
 			j := 0
 			for k, v := range tt.vals {
 				n := j
-				if n < len(w.buf) && w.buf[n] == numberSeparator {
+				if n < len(w.Buf) && w.Buf[n] == numberSeparator {
 					n++
 				}
 				e := n + 1
-				for e < len(w.buf) && w.buf[e] != numberSeparator && w.buf[e] != '-' && !(w.buf[e] == '.' && bytes.IndexByte(w.buf[n:e], '.') >= 0) {
+				for e < len(w.Buf) && w.Buf[e] != numberSeparator && w.Buf[e] != '-' && !(w.Buf[e] == '.' && bytes.IndexByte(w.Buf[n:e], '.') >= 0) {
 					e++
 				}
-				got, err := strconv.ParseFloat(string(w.buf[n:e]), 64)
+				got, err := strconv.ParseFloat(string(w.Buf[n:e]), 64)
 				require.NoError(t, err, "number %d", k)
 				require.InDelta(t, float64(v)/math.Pow10(tt.prec), got, 1e-12, "number %d", k)
 				j = e
 			}
-			require.Equal(t, len(w.buf), j)
+			require.Equal(t, len(w.Buf), j)
 		})
 	}
 
 	t.Run("CommandResetsSeparator", func(t *testing.T) {
 		w := newTestPathWriter(1)
-		w.command('M')
-		w.num(10)
-		w.num(5)
-		w.command('c')
-		w.num(5)
-		w.command('c') // repeated: left implicit
-		w.num(5)
-		w.command('z')
-		w.command('m')
-		w.num(-10)
-		w.num(20)
-		w.command('l')
-		w.num(3)
-		w.command('l')
-		w.num(4)
-		require.Equal(t, "M1,.5c.5.5zm-1,2l.3.4", string(w.buf))
+		w.Command('M')
+		w.Num(10)
+		w.Num(5)
+		w.Command('c')
+		w.Num(5)
+		w.Command('c') // repeated: left implicit
+		w.Num(5)
+		w.Command('z')
+		w.Command('m')
+		w.Num(-10)
+		w.Num(20)
+		w.Command('l')
+		w.Num(3)
+		w.Command('l')
+		w.Num(4)
+		require.Equal(t, "M1,.5c.5.5zm-1,2l.3.4", string(w.Buf))
 	})
 }
 
@@ -540,7 +540,7 @@ func TestPathWriterSimplify(t *testing.T) {
 				w.curveTo(c[0], c[1], c[2], c[3], c[4], c[5])
 			}
 			w.flushLine()
-			require.Equal(t, tt.want, string(w.buf))
+			require.Equal(t, tt.want, string(w.Buf))
 		})
 	}
 }

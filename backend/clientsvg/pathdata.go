@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+
+	"github.com/svgtrace/svgtrace/tracecore"
 )
 
 // PathData is a path's d in tracecore's form: the first command an absolute
@@ -290,71 +292,16 @@ func parsePathData(d string, vw, vh int) (PathData, error) {
 	return pd, nil
 }
 
-// appendPathData writes d as tracecore does (tracecore/svg.go, pathWriter):
-// a command letter only where it differs from the previous one or follows
-// a moveto or z, and a comma between two numbers only where the second
-// would otherwise run into the first. tracecore's writer is not exported
-// and works from its own curves, so its two rules are repeated here; the
-// tests pin that the bytes agree on every test image and option set.
+// appendPathData writes d as tracecore does, with tracecore's own path data
+// writer (tracecore.PathData) at the precision of Scale, so the two agree
+// byte for byte.
 func appendPathData(dst []byte, d PathData) []byte {
-	w := dataWriter{buf: dst}
+	w := tracecore.NewPathData(dst, maxFraction)
 	for c := range d.Commands() {
-		w.command(c.Op)
+		w.Command(c.Op)
 		for _, v := range c.Args {
-			w.num(v)
+			w.Num(v)
 		}
 	}
-	return w.buf
-}
-
-type dataWriter struct {
-	buf    []byte
-	last   byte // the last command letter written
-	number bool // the last thing written was a number
-	dot    bool // … and it contained a decimal point
-}
-
-func (w *dataWriter) command(c byte) {
-	if c == w.last && c != 'm' && c != 'M' && c != 'z' {
-		return
-	}
-	w.buf = append(w.buf, c)
-	w.last, w.number, w.dot = c, false, false
-}
-
-// num writes v/Scale with no trailing zeros, no leading zero before the
-// point, and a comma only where it would otherwise run into the previous
-// number.
-func (w *dataWriter) num(v int64) {
-	neg := v < 0
-	u := uint64(v)
-	if neg {
-		u = -u
-	}
-	ip, fp := u/Scale, u%Scale
-	digits := maxFraction
-	for digits > 0 && fp%10 == 0 {
-		fp /= 10
-		digits--
-	}
-	startsWithDot := ip == 0 && digits > 0
-	if w.number && !neg && !(startsWithDot && w.dot) {
-		w.buf = append(w.buf, ',')
-	}
-	if neg {
-		w.buf = append(w.buf, '-')
-	}
-	if !startsWithDot {
-		w.buf = strconv.AppendUint(w.buf, ip, 10)
-	}
-	if digits > 0 {
-		w.buf = append(w.buf, '.')
-		var tmp [maxFraction]byte
-		for i := digits - 1; i >= 0; i-- {
-			tmp[i] = byte('0' + fp%10)
-			fp /= 10
-		}
-		w.buf = append(w.buf, tmp[:digits]...)
-	}
-	w.number, w.dot = true, digits > 0
+	return w.Buf
 }

@@ -3,6 +3,8 @@ package clientsvg
 import (
 	"math"
 	"strconv"
+
+	"github.com/svgtrace/svgtrace/tracecore"
 )
 
 const svgNS = "http://www.w3.org/2000/svg"
@@ -43,9 +45,9 @@ func (d *Doc) Bytes() []byte {
 		dst = append(dst, '"')
 		if o := opacityUnits(p.FillOpacity); o < Scale {
 			dst = append(dst, ` fill-opacity="`...)
-			w := dataWriter{buf: dst}
-			w.num(o)
-			dst = append(w.buf, '"')
+			w := tracecore.NewPathData(dst, maxFraction) // one number, as tracecore writes it
+			w.Num(o)
+			dst = append(w.Buf, '"')
 		}
 		if p.FillRule == "evenodd" {
 			dst = append(dst, ` fill-rule="evenodd"`...)
