@@ -44,26 +44,24 @@ test-fma:
 test-wasm:
 	PATH="$(WASM_PATH)" GOOS=js GOARCH=wasm $(GO) test $(TESTFLAGS) ./tracecore/...
 
-deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs).
+# npm installs the ws package the WebSocket interop test runs
+# (tests/ws-interop); Debian's nodejs package has no npm.
+deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs, npm).
 	@missing=""; \
 	command -v potrace >/dev/null || missing="$$missing potrace"; \
 	command -v rsvg-convert >/dev/null || missing="$$missing librsvg2-bin"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing:$$missing"; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
-# The harness installs node-potrace and image-trace-loader itself, with npm,
-# from backend/cmd/svgtrace-bench/peers/package-lock.json into a cache
-# directory; Debian's nodejs package has no npm, so it is installed here.
-bench: deps ## Benchmark against potrace, node-potrace and image-trace-loader, and wasm against native; writes docs/benchmarks.md.
-	@if ! command -v npm >/dev/null; then \
-		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-		echo "installing: npm"; \
-		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq npm; \
-	fi
+# The harness installs node-potrace and image-trace-loader itself, with npm
+# (installed by deps), from backend/cmd/svgtrace-bench/peers/package-lock.json
+# into a cache directory.
+bench: deps ## Benchmark against potrace, node-potrace and image-trace-loader, wasm against native, and the backend; writes docs/benchmarks.md.
 	$(GO) run ./backend/cmd/svgtrace-bench -o docs/benchmarks.md
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).

@@ -30,6 +30,9 @@
 //   - TestTwoServersOneDatabase: two servers on one database; a WebSocket
 //     client of one sees what is uploaded to the other, and resumes on it
 //     from its last event id with nothing missed or repeated.
+//   - TestInteropNodeWS: an independent WebSocket client, Node's ws package
+//     (pinned in ws-interop/, installed with npm into a cache directory):
+//     origins, text frames, ping and pong, errors, close 1009.
 //   - TestGracefulShutdown: SIGTERM ends the server with status 0, lets a
 //     trace in flight finish, and leaves no worker behind.
 //

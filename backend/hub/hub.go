@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -427,6 +428,7 @@ func (c *conn) read(ctx context.Context) {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// gorilla has sent close 1009 (message too big) already.
 				c.hub.log.Info("hub: message over the read limit; closing", "ip", c.ip)
+				c.drain()
 			}
 			return
 		}
@@ -444,6 +446,21 @@ func (c *conn) read(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// drainFor bounds how long, and drainBytes how much, a connection closed
+// for an oversized message is read and discarded first: closing a socket
+// with unread data makes the kernel reset it, and the client would see the
+// reset (1006) instead of the close frame saying why (1009).
+const (
+	drainFor   = time.Second
+	drainBytes = 8 << 20
+)
+
+func (c *conn) drain() {
+	nc := c.ws.NetConn()
+	nc.SetReadDeadline(time.Now().Add(drainFor))
+	io.CopyN(io.Discard, nc, drainBytes)
 }
 
 // handle acts on one message; false ends the connection.

@@ -32,8 +32,10 @@ func (p planner) Plan(ctx context.Context, caps hub.Capabilities, m *hub.Plan) (
 	if m.Bytes > s.cfg.MaxUploadBytes {
 		return nil, &hub.CodedError{Code: CodeTooLarge, Err: fmt.Errorf("%d bytes is over the upload limit of %d", m.Bytes, s.cfg.MaxUploadBytes)}
 	}
+	// Each side first: two sides over the limit could multiply past int64
+	// and wrap to a small or negative count.
 	pixels := int64(m.Width) * int64(m.Height)
-	if pixels > opts.MaxPixels { // the server's limit, or the options' if lower: what the upload will check
+	if int64(m.Width) > opts.MaxPixels || int64(m.Height) > opts.MaxPixels || pixels > opts.MaxPixels { // the server's limit, or the options' if lower: what the upload will check
 		return nil, &hub.CodedError{Code: CodeTooManyPix, Err: fmt.Errorf("%d×%d pixels is over the limit of %d", m.Width, m.Height, opts.MaxPixels)}
 	}
 	load, err := s.load(ctx)

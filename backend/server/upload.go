@@ -372,7 +372,13 @@ func (s *Server) store(ctx context.Context, f *form, key string) ([]store.Image,
 			img.ID = res.ImageID
 			if res.Tracer == store.TracedByClient {
 				img.AssignmentID = res.AssignmentID
-				runAt = res.Deadline
+				// The backend waits for the client's result until the
+				// deadline, unless the client attached its trace here
+				// already: accepted, there is no job; refused, nothing
+				// more will come, so the backend traces now.
+				if u.clientTrace == "" {
+					runAt = res.Deadline
+				}
 			}
 		}
 		if i < len(f.titles) {

@@ -41,7 +41,9 @@
 //  6. Measures the backend (serve.go): uploads to a real `svgtrace serve`
 //     over loopback, upload and trace latency, throughput and the trace
 //     queue's overhead per job.
-//  7. Prints the markdown report and writes it to -o.
+//  7. Measures the WebSocket hub (hub.go): a client connected to /ws of a
+//     real `svgtrace serve`, the worker's completion to its traced event.
+//  8. Prints the markdown report and writes it to -o.
 //
 // The exit status is 0 when everything ran, whether or not targets were met
 // (the report says PASS or MISS for each), 1 when something failed and 2 for a
@@ -88,6 +90,7 @@ type config struct {
 	skipImages  bool
 	skipPeers   bool
 	skipServe   bool
+	skipHub     bool
 	peerRuns    int
 	peerWarmup  int
 	fidelity    bool
@@ -118,6 +121,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.skipImages, "skip-images", false, "skip the image benchmarks (decoding, placeholders, posterize, cancellation)")
 	fs.BoolVar(&c.skipPeers, "skip-peers", false, "skip the comparisons with node-potrace and image-trace-loader (no Node or npm needed)")
 	fs.BoolVar(&c.skipServe, "skip-serve", false, "skip the backend benchmarks (uploads and the trace queue of svgtrace serve)")
+	fs.BoolVar(&c.skipHub, "skip-hub", false, "skip the WebSocket hub benchmark (worker completion to a connected client)")
 	fs.IntVar(&c.peerRuns, "peer-runs", 11, fmt.Sprintf("measured runs of each input in each peer comparison process (at most %d over %d pixels)", bigRuns, bigPixels))
 	fs.IntVar(&c.peerWarmup, "peer-warmup", 3, fmt.Sprintf("unmeasured runs of each input first (at most %d over %d pixels)", bigWarmup, bigPixels))
 	fs.BoolVar(&c.fidelity, "fidelity", true, "measure mismatch with rsvg-convert (tracecore/fidelity)")
@@ -286,6 +290,9 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipServe {
 		settings = append(settings, "backend: "+serveSettings(c))
 	}
+	if !c.skipHub {
+		settings = append(settings, hubSettings(c))
+	}
 	rep.Settings = strings.Join(settings, "; ")
 
 	// Install the peers first: a failure shows before the long runs.
@@ -297,7 +304,7 @@ func bench(ctx context.Context, c *config) error {
 	}
 
 	// Build everything once.
-	if !c.skipProcs || !c.skipServe {
+	if !c.skipProcs || !c.skipServe || !c.skipHub {
 		e.svgtrace = filepath.Join(e.tmp, "bin", "svgtrace")
 		logf("go build -o %s ./backend/cmd/svgtrace", e.svgtrace)
 		if err := runQuiet(ctx, e.root, nil, "go", "build", "-o", e.svgtrace, "./backend/cmd/svgtrace"); err != nil {
@@ -356,6 +363,11 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipServe {
 		if rep.Serve, err = serveBenchmarks(ctx, c, e); err != nil {
 			return fmt.Errorf("backend benchmarks: %w", err)
+		}
+	}
+	if !c.skipHub {
+		if rep.Hub, err = hubBenchmarks(ctx, c, e); err != nil {
+			return fmt.Errorf("hub benchmark: %w", err)
 		}
 	}
 	rep.Elapsed = time.Since(start)

@@ -34,6 +34,7 @@ type Report struct {
 	Images *ImageBench      // nil when skipped
 	Peers  *PeerBench       // nil when skipped
 	Serve  *ServeBench      // nil when skipped
+	Hub    *HubBench        // nil when skipped
 }
 
 // A ProcCase is one whole-process comparison: the same inputs and settings
@@ -205,6 +206,9 @@ func (r *Report) Targets() []Target {
 	if r.Serve != nil {
 		ts = append(ts, r.Serve.Targets()...)
 	}
+	if r.Hub != nil {
+		ts = append(ts, r.Hub.Targets()...)
+	}
 	return ts
 }
 
@@ -253,6 +257,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Serve != nil {
 		r.Serve.section(&b)
+	}
+	if r.Hub != nil {
+		r.Hub.section(&b)
 	}
 	return b.String()
 }
