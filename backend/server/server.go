@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/svgtrace/svgtrace/backend/queue"
 	"github.com/svgtrace/svgtrace/backend/store"
 	"github.com/svgtrace/svgtrace/tracecore"
+	"github.com/svgtrace/svgtrace/web"
 )
 
 // Limits' defaults.
@@ -73,6 +75,9 @@ type Config struct {
 	// MaxConnsPerIP caps WebSocket connections per address
 	// (hub.DefaultMaxConnsPerIP when 0).
 	MaxConnsPerIP int
+	// Wasm holds the built WebAssembly files /wasm/ serves (web.Wasm()
+	// when nil: what the binary embeds).
+	Wasm fs.FS
 }
 
 // Server serves the API. Create it with New and call Start before serving
@@ -105,6 +110,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Policy == (hub.Policy{}) {
 		cfg.Policy = hub.DefaultPolicy
 	}
+	if cfg.Wasm == nil {
+		cfg.Wasm = web.Wasm()
+	}
 	if cfg.PlausibilityTolerance == 0 {
 		cfg.PlausibilityTolerance = DefaultPlausibilityTolerance
 	}
@@ -131,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("DELETE /api/images/{id}", s.guardWrite(http.HandlerFunc(s.handleDelete)))
 	s.mux.HandleFunc("GET /api/images/{id}/original", s.handleOriginal)
 	s.mux.HandleFunc("GET /api/images/{id}/placeholder.svg", s.handlePlaceholder)
+	s.mux.HandleFunc("GET /wasm/{name}", s.handleWasm)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.Handle("GET /metrics", s.metrics.handler())
