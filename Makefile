@@ -11,7 +11,7 @@ TESTFLAGS ?=
 FUZZTIME  ?= 60s
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo build test test-native test-fma test-wasm deps bench fuzz clean
+.PHONY: help run demo build wasm test test-native test-fma test-wasm deps bench fuzz clean
 
 help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,7 +23,10 @@ demo: build ## Trace the repo's test bitmaps into ./out, and its photos into pla
 	$(BIN)/svgtrace trace tracecore/testdata/pbm --out-dir $(OUT)
 	$(BIN)/svgtrace trace --preset placeholder tracecore/testdata/images --out-dir $(OUT)/placeholders
 
-build: ## Build the svgtrace command into ./bin.
+wasm: ## Build the WebAssembly modules (+ .gz, .br, wasm_exec.js) into web/dist, which svgtrace serve embeds.
+	$(GO) run ./wasm/build -o web/dist
+
+build: wasm ## Build the svgtrace command into ./bin, the WebAssembly modules embedded.
 	$(GO) build -o $(BIN)/svgtrace ./backend/cmd/svgtrace
 
 test: deps test-native test-fma test-wasm ## Run every test: native, FMA-enabled golden check, js/wasm under Node.
@@ -42,16 +45,17 @@ test-fma:
 
 # tracecore compiled to js/wasm, run by Node: the same tests, the same goldens.
 test-wasm:
-	PATH="$(WASM_PATH)" GOOS=js GOARCH=wasm $(GO) test $(TESTFLAGS) ./tracecore/...
+	PATH="$(WASM_PATH)" GOOS=js GOARCH=wasm $(GO) test $(TESTFLAGS) ./tracecore/... ./wasm/browser/... ./wasm/full/...
 
 # npm installs the ws package the WebSocket interop test runs
 # (tests/ws-interop); Debian's nodejs package has no npm.
-deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs, npm).
+deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs, npm, brotli).
 	@missing=""; \
 	command -v potrace >/dev/null || missing="$$missing potrace"; \
 	command -v rsvg-convert >/dev/null || missing="$$missing librsvg2-bin"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v brotli >/dev/null || missing="$$missing brotli"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing:$$missing"; \
