@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -95,6 +96,7 @@ func (e *env) runServe(args []string) int {
 		clientPixels  = fs.Int64("client-max-pixels", hub.DefaultPolicy.ClientMaxPixels, "largest image, in pixels, a capable browser traces itself")
 		queueWait     = fs.Duration("max-queue-wait", hub.DefaultPolicy.MaxQueueWait, "estimated backend wait over which the browser is asked to trace")
 		clientDL      = fs.Duration("client-deadline", hub.DefaultPolicy.ClientDeadline, "time a browser has to send its trace before the backend traces")
+		wasmDir       = fs.String("wasm-dir", "", "serve /wasm/ from this directory (go run ./wasm/build -o DIR) instead of the modules built into the binary")
 		tolerance     = fs.Float64("plausibility-tolerance", server.DefaultPlausibilityTolerance, "share of pixels a browser's trace may get wrong (negative: no check)")
 		dbf           dbFlags
 		logf          logFlags
@@ -118,12 +120,16 @@ func (e *env) runServe(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	var wasmFS iofs.FS
+	if *wasmDir != "" {
+		wasmFS = os.DirFS(*wasmDir)
+	}
 	if err := serve(ctx, log, e.getenv, serveConfig{
 		addr: *addr, workers: *workers, workerNice: *workerNice, db: dbf, log: logf,
 		server: server.Config{MaxUploadBytes: *maxUpload, MaxPixels: *maxPixels,
 			WorkerToken: *workerToken, AdminPassword: *adminPassword, Token: *token,
 			AllowedOrigins: splitList(*origins), MaxConnsPerIP: *connsPerIP,
-			PlausibilityTolerance: *tolerance,
+			PlausibilityTolerance: *tolerance, Wasm: wasmFS,
 			Policy: hub.Policy{ClientMaxBytes: *clientBytes, ClientMaxPixels: *clientPixels,
 				MaxQueueWait: *queueWait, ClientDeadline: *clientDL}},
 	}); err != nil {

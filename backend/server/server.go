@@ -140,6 +140,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /api/images/{id}/original", s.handleOriginal)
 	s.mux.HandleFunc("GET /api/images/{id}/placeholder.svg", s.handlePlaceholder)
 	s.mux.HandleFunc("GET /wasm/{name}", s.handleWasm)
+	s.mountApp()
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.Handle("GET /metrics", s.metrics.handler())

@@ -1,0 +1,289 @@
+// The svgtrace gallery: uploads with per-file progress, placeholders as soon
+// as they exist, live updates over the WebSocket hub (docs/protocol.md), and
+// offline-first tracing in a Web Worker with an IndexedDB outbox that syncs
+// when the network returns. No build step: plain ES modules.
+
+import {createTracer} from '/embed/svgtrace.js';
+import * as outbox from '/app/outbox.js';
+
+const $ = (sel) => document.querySelector(sel);
+const cards = new Map(); // image id → card element
+const plans = new Map(); // plan ref → {resolve, reject}
+let ws = null;
+let tracer = null; // null: this browser cannot trace; the server does
+let lastEventId = Number(localStorage.getItem('svgtrace.lastEventId') || 0);
+
+// ---- tracing in this browser ----------------------------------------------
+
+async function startTracer() {
+  try {
+    tracer = await createTracer({workerURL: '/embed/worker.js', wasmURL: '/wasm/svgtrace.wasm', wasmExecURL: '/wasm/wasm_exec.js'});
+  } catch (e) {
+    tracer = null; // no wasm built into this server, or no WebAssembly: the server traces
+    console.info('svgtrace: tracing on the server:', e.message);
+  }
+}
+
+function currentOptions() {
+  const f = $('#opts').elements;
+  const o = {turdsize: Number(f.turdsize.value), steps: Number(f.steps.value)};
+  o.threshold = f['threshold-auto'].checked ? 'auto' : Number(f.threshold.value);
+  o.color = f['color-auto'].checked ? 'auto' : f.color.value;
+  if (o.steps <= 1) delete o.steps;
+  return o;
+}
+
+// ---- the hub ---------------------------------------------------------------
+
+function setStatus(text) { $('#status').textContent = text; }
+
+function connect() {
+  const url = new URL('/ws', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  ws = new WebSocket(url);
+  ws.onopen = () => {
+    setStatus('online');
+    ws.send(JSON.stringify({v: 1, type: 'hello', capabilities: {
+      wasm: !!tracer, cores: navigator.hardwareConcurrency || 0, memory: navigator.deviceMemory || 0}}));
+  };
+  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+  ws.onclose = () => {
+    ws = null;
+    for (const p of plans.values()) p.reject(new Error('disconnected'));
+    plans.clear();
+    setStatus(navigator.onLine ? 'reconnecting…' : 'offline: images are traced here and kept until the network returns');
+    setTimeout(connect, 2000);
+  };
+}
+
+async function onMessage(m) {
+  if (m.eventId) {
+    lastEventId = Math.max(lastEventId, m.eventId);
+    localStorage.setItem('svgtrace.lastEventId', String(lastEventId));
+  }
+  switch (m.type) {
+    case 'welcome':
+      // Load the gallery once, then follow events from where it was read.
+      if (!lastEventId || !cards.size) {
+        await loadGallery();
+        lastEventId = m.lastEventId;
+      }
+      ws.send(JSON.stringify({v: 1, type: 'resume', lastEventId}));
+      syncOutbox();
+      break;
+    case 'assign': case 'error': {
+      const p = plans.get(m.ref);
+      if (p) { plans.delete(m.ref); m.type === 'assign' ? p.resolve(m) : p.reject(new Error(m.message)); }
+      else if (m.type === 'error') console.warn('svgtrace:', m.code, m.message);
+      break;
+    }
+    case 'image.added': if (m.image) upsert(m.image); break;
+    case 'progress': progress(m.imageId, m.fraction, m.stage); break;
+    case 'traced': placeholder(m.imageId, m.placeholder); break;
+    case 'failed': status(m.imageId, 'failed: ' + m.error); break;
+    case 'image.deleted': cards.get(m.imageId)?.remove(); cards.delete(m.imageId); break;
+  }
+}
+
+function plan(fields) {
+  const ref = crypto.randomUUID();
+  return new Promise((resolve, reject) => {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return reject(new Error('offline'));
+    plans.set(ref, {resolve, reject});
+    ws.send(JSON.stringify({v: 1, type: 'plan', ref, ...fields}));
+  });
+}
+
+// ---- the gallery -------------------------------------------------------------
+
+async function loadGallery() {
+  const res = await fetch('/api/images?limit=100');
+  if (!res.ok) return;
+  const {images} = await res.json();
+  for (const img of images.reverse()) upsert(img);
+}
+
+function card(id) {
+  let li = cards.get(id);
+  if (li) return li;
+  li = document.createElement('li');
+  li.innerHTML = `<div class="frame"><img class="ph" alt=""><img class="real" alt=""></div>
+    <div class="meta"><span class="state"></span><progress max="1" value="0" hidden></progress>
+    <button type="button" class="del">Delete</button></div>`;
+  li.querySelector('.del').onclick = () => fetch('/api/images/' + id, {method: 'DELETE'});
+  cards.set(id, li);
+  $('#gallery').prepend(li);
+  return li;
+}
+
+function upsert(img) {
+  const li = card(img.id);
+  li.style.setProperty('--ratio', `${img.width} / ${img.height}`);
+  const real = li.querySelector('.real');
+  real.alt = img.alt || img.title || '';
+  if (!real.src) {
+    real.onload = () => real.classList.add('loaded');
+    real.src = img.original;
+  }
+  if (img.placeholder) placeholder(img.id, img.placeholder);
+  status(img.id, img.status === 'traced' ? '' : img.status === 'failed' ? 'failed: ' + img.error : 'tracing…');
+}
+
+function placeholder(id, url) {
+  const li = card(id);
+  const ph = li.querySelector('.ph');
+  if (ph.getAttribute('src') !== url) ph.src = url;
+  status(id, '');
+  li.querySelector('progress').hidden = true;
+}
+
+function progress(id, fraction, stage) {
+  const p = card(id).querySelector('progress');
+  p.hidden = false;
+  p.value = fraction;
+  status(id, stage);
+}
+
+function status(id, text) { card(id).querySelector('.state').textContent = text; }
+
+// ---- uploading -----------------------------------------------------------
+
+async function sha256(blob) {
+  const d = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function upload(form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/images');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => xhr.status === 202 ? resolve(JSON.parse(xhr.responseText)) :
+      reject(new Error((JSON.parse(xhr.responseText || '{}').error) || xhr.statusText));
+    xhr.onerror = () => reject(new Error('offline'));
+    xhr.send(form);
+  });
+}
+
+async function add(file) {
+  const options = currentOptions();
+  let bitmap;
+  try { bitmap = await createImageBitmap(file); } catch { return alert(`${file.name} is not an image this browser reads`); }
+  const fields = {contentHash: await sha256(file), bytes: file.size, width: bitmap.width, height: bitmap.height, mime: file.type, options};
+  bitmap.close();
+  let a;
+  try { a = await plan(fields); } catch { return keepOffline(file, options); }
+  if (a.existing) return;
+  const li = card(a.imageId);
+  li.style.setProperty('--ratio', `${fields.width} / ${fields.height}`);
+  status(a.imageId, 'uploading');
+  const bar = li.querySelector('progress');
+  bar.hidden = false;
+  const traced = a.tracer === 'client' && tracer ? tracer.trace(file, a.options) : null;
+  const form = new FormData();
+  form.append('file', file);
+  form.append('title', file.name);
+  form.append('id', a.imageId);
+  form.append('options', JSON.stringify(options));
+  try {
+    await upload(form, (f) => { bar.value = f; });
+  } catch (e) {
+    if (e.message === 'offline') return keepOffline(file, options);
+    status(a.imageId, e.message);
+    return;
+  }
+  if (traced) {
+    const {svg, dataURI} = await traced;
+    li.querySelector('.ph').src = dataURI; // at once, before the hub echoes it
+    ws?.send(JSON.stringify({v: 1, type: 'result', imageId: a.imageId, assignmentId: a.assignmentId, svg}));
+  }
+}
+
+// ---- offline ---------------------------------------------------------------
+
+async function keepOffline(file, options) {
+  let svg = '';
+  if (tracer) {
+    try { svg = (await tracer.trace(file, options)).svg; } catch { /* the server traces it on sync */ }
+  }
+  await outbox.put({opId: crypto.randomUUID(), name: file.name, file, options, svg});
+  renderOutbox();
+}
+
+async function renderOutbox() {
+  const items = await outbox.all();
+  const ul = $('#outbox ul');
+  ul.replaceChildren(...items.map((it) => {
+    const li = document.createElement('li');
+    const img = document.createElement('img');
+    img.alt = it.name;
+    img.height = 48;
+    if (it.svg) img.src = 'data:image/svg+xml,' + encodeURIComponent(it.svg);
+    li.append(img, ' ', it.name);
+    return li;
+  }));
+  $('#outbox').hidden = items.length === 0;
+}
+
+let syncing = false;
+async function syncOutbox() {
+  if (syncing) return;
+  syncing = true;
+  try {
+    for (const it of await outbox.all()) {
+      const form = new FormData();
+      form.append('file', it.file, it.name);
+      form.append('title', it.name);
+      form.append('options', JSON.stringify(it.options));
+      form.append('opId', it.opId);
+      if (it.svg) form.append('svg', it.svg);
+      try { await upload(form, () => {}); } catch (e) { if (e.message === 'offline') break; }
+      await outbox.remove(it.opId); // synced, or refused for good (the answer said why)
+    }
+  } finally {
+    syncing = false;
+    renderOutbox();
+  }
+}
+
+// ---- the page ----------------------------------------------------------------
+
+function wire() {
+  const drop = $('#drop');
+  const files = $('#files');
+  const take = (list) => { for (const f of list) add(f); };
+  files.onchange = () => { take(files.files); files.value = ''; };
+  drop.onkeydown = (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); files.click(); } };
+  drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };
+  drop.ondragleave = () => drop.classList.remove('over');
+  drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove('over'); take(e.dataTransfer.files); };
+  const f = $('#opts').elements;
+  f['threshold-auto'].onchange = () => { f.threshold.disabled = f['threshold-auto'].checked; preview(); };
+  f['color-auto'].onchange = () => { f.color.disabled = f['color-auto'].checked; preview(); };
+  $('#opts').oninput = () => preview();
+  window.addEventListener('online', () => { if (!ws) connect(); syncOutbox(); });
+}
+
+// The options panel previews its options on the last image chosen, traced
+// here at once (nothing is uploaded).
+let previewFile = null;
+let previewAbort = null;
+async function preview() {
+  if (!tracer || !previewFile) return;
+  previewAbort?.abort();
+  previewAbort = new AbortController();
+  try {
+    const {dataURI} = await tracer.trace(previewFile, currentOptions(), {signal: previewAbort.signal});
+    $('#preview').hidden = false;
+    $('#preview img').src = dataURI;
+  } catch { /* cancelled by a newer preview, or invalid options being typed */ }
+}
+document.addEventListener('change', (e) => { if (e.target.id === 'files' && e.target.files[0]) { previewFile = e.target.files[0]; } });
+
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+wire();
+renderOutbox();
+// The hello says whether this browser traces, so wait for the module, but
+// not for long: a slow load means the server traces this session's files.
+await Promise.race([startTracer(), new Promise((r) => setTimeout(r, 5000))]);
+connect();

@@ -1,0 +1,29 @@
+// The outbox: files traced while offline, kept in IndexedDB with their SVG
+// until they are uploaded. Each has a client operation id (opId) that makes
+// the upload idempotent: a replay after a lost response creates nothing
+// twice (docs/api.md).
+
+const DB = 'svgtrace', STORE = 'outbox';
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE, {keyPath: 'opId'});
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function tx(mode, fn) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const t = db.transaction(STORE, mode);
+    const out = fn(t.objectStore(STORE));
+    t.oncomplete = () => { db.close(); resolve(out && out.result); };
+    t.onerror = () => { db.close(); reject(t.error); };
+  });
+}
+
+export const put = (item) => tx('readwrite', (s) => s.put(item));
+export const remove = (opId) => tx('readwrite', (s) => s.delete(opId));
+export const all = () => tx('readonly', (s) => s.getAll());
