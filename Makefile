@@ -49,12 +49,13 @@ test-wasm:
 
 # npm installs the ws package the WebSocket interop test runs
 # (tests/ws-interop); Debian's nodejs package has no npm.
-deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs, npm, brotli).
+deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin, nodejs, npm, brotli, chromium).
 	@missing=""; \
 	command -v potrace >/dev/null || missing="$$missing potrace"; \
 	command -v rsvg-convert >/dev/null || missing="$$missing librsvg2-bin"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v brotli >/dev/null || missing="$$missing brotli"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
