@@ -96,7 +96,7 @@ func findChromium() string {
 func buildWasm(dir string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "run", "./wasm/build", "-o", dir)
+	cmd := exec.CommandContext(ctx, "go", "run", "./wasm/build", "-quick", "-o", dir)
 	cmd.Dir = moduleRoot
 	out, err := cmd.CombinedOutput()
 	if err != nil {

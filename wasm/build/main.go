@@ -44,18 +44,19 @@ const versionVar = "github.com/svgtrace/svgtrace/wasm/browser/jsapi.version"
 
 func main() {
 	out := flag.String("o", "", "output directory (default: web/dist of the module)")
+	quick := flag.Bool("quick", false, "the browser module and its .gz only, no full build, no brotli (brotli -q 11 is most of a build's time): for tests")
 	flag.Parse()
 	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./wasm/build [-o DIR]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./wasm/build [-o DIR] [-quick]")
 		os.Exit(2)
 	}
-	if err := run(*out, os.Stdout); err != nil {
+	if err := run(*out, os.Stdout, *quick); err != nil {
 		fmt.Fprintln(os.Stderr, "wasm/build:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, stdout io.Writer) error {
+func run(dir string, stdout io.Writer, quick bool) error {
 	root, err := goEnv("GOMOD")
 	if err != nil {
 		return err
@@ -78,11 +79,15 @@ func run(dir string, stdout io.Writer) error {
 		return err
 	}
 	brotli, _ := exec.LookPath("brotli")
+	mods := modules
+	if quick {
+		brotli, mods = "", modules[:1]
+	}
 	version := describe(root)
 
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "file\traw\tgzip\tbrotli\t\n")
-	for _, m := range modules {
+	for _, m := range mods {
 		wasm, err := build(root, m.pkg, version)
 		if err != nil {
 			return err
@@ -125,7 +130,7 @@ func run(dir string, stdout io.Writer) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "wrote %s (version %s)\n", dir, version)
-	if brotli == "" {
+	if brotli == "" && !quick {
 		fmt.Fprintln(stdout, "brotli: command not found (apt-get install brotli): no .br files written")
 	}
 	return nil
