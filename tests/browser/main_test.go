@@ -21,6 +21,7 @@ var (
 	moduleRoot string // the svgtrace checkout
 	chromium   string // the browser binary, "" when missing
 	serverURL  string // web/embed with the wasm files beside svgtrace.js
+	wasmDir    string // the wasm build, for svgtrace serve --wasm-dir
 	skipReason string // why the tests cannot run, "" when they can
 )
 
@@ -60,6 +61,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "tests/browser: built the wasm in %v\n", time.Since(start).Round(time.Millisecond))
+	wasmDir = dir
 	srv := httptest.NewServer(newHandler(dir, filepath.Join(root, "web", "embed")))
 	defer srv.Close()
 	serverURL = srv.URL
