@@ -11,11 +11,11 @@ import (
 	"os"
 	"syscall/js"
 	"testing"
-	"time"
 
 	"github.com/svgtrace/svgtrace/tracecore"
 	"github.com/svgtrace/svgtrace/tracecore/imageio"
 	"github.com/svgtrace/svgtrace/wasm/browser/jsapi"
+	"github.com/svgtrace/svgtrace/wasm/internal/jstest"
 )
 
 // traceEncoded, called through syscall/js under Node:
@@ -90,33 +90,8 @@ func TestTraceEncoded(t *testing.T) {
 	})
 }
 
-func uint8Array(b []byte) js.Value {
-	a := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(a, b)
-	return a
-}
-
-// await waits for a Promise: its value, or the Error it rejected with.
-func await(t *testing.T, p js.Value) (v, rejected js.Value) {
-	t.Helper()
-	type outcome struct {
-		v  js.Value
-		ok bool
-	}
-	ch := make(chan outcome, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any { ch <- outcome{args[0], true}; return nil })
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any { ch <- outcome{args[0], false}; return nil })
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	select {
-	case o := <-ch:
-		if o.ok {
-			return o.v, js.Undefined()
-		}
-		return js.Undefined(), o.v
-	case <-time.After(60 * time.Second):
-		t.Fatal("the promise neither resolved nor rejected in 60 s")
-	}
-	panic("unreachable")
-}
+// uint8Array and await are jstest's, by their short names here.
+var (
+	uint8Array = jstest.Uint8Array
+	await      = func(t *testing.T, p js.Value) (js.Value, js.Value) { return jstest.Await(t, p) }
+)
