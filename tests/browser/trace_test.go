@@ -199,8 +199,8 @@ func TestCancel(t *testing.T) {
 	}
 	var out struct {
 		Outcome, Name, Code, Message string
-		RejectMs, SinceStart          float64
-		Stages                        []string
+		RejectMs, SinceStart         float64
+		Stages                       []string
 	}
 	if err := json.Unmarshal([]byte(res), &out); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,10 @@ function currentOptions() {
 
 function setStatus(text) { $('#status').textContent = text; }
 
+let reconnectTimer = 0;
 function connect() {
+  clearTimeout(reconnectTimer);
+  if (ws) return; // one connection at a time
   const url = new URL('/ws', location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   ws = new WebSocket(url);
@@ -52,7 +55,7 @@ function connect() {
     for (const p of plans.values()) p.reject(new Error('disconnected'));
     plans.clear();
     setStatus(navigator.onLine ? 'reconnecting…' : 'offline: images are traced here and kept until the network returns');
-    setTimeout(connect, 2000);
+    reconnectTimer = setTimeout(connect, 2000);
   };
 }
 
@@ -85,11 +88,15 @@ async function onMessage(m) {
   }
 }
 
+// A plan not answered in planTimeout (a socket that looks open on a dead
+// network) is offline: the file goes to the outbox.
+const planTimeout = 10000;
 function plan(fields) {
   const ref = crypto.randomUUID();
   return new Promise((resolve, reject) => {
     if (!ws || ws.readyState !== WebSocket.OPEN) return reject(new Error('offline'));
-    plans.set(ref, {resolve, reject});
+    const timer = setTimeout(() => { plans.delete(ref); reject(new Error('offline')); }, planTimeout);
+    plans.set(ref, {resolve: (m) => { clearTimeout(timer); resolve(m); }, reject: (e) => { clearTimeout(timer); reject(e); }});
     ws.send(JSON.stringify({v: 1, type: 'plan', ref, ...fields}));
   });
 }
@@ -158,8 +165,12 @@ function upload(form, onProgress) {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/images');
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => xhr.status === 202 ? resolve(JSON.parse(xhr.responseText)) :
-      reject(new Error((JSON.parse(xhr.responseText || '{}').error) || xhr.statusText));
+    xhr.onload = () => {
+      if (xhr.status === 202) return resolve(JSON.parse(xhr.responseText));
+      let msg = xhr.statusText;
+      try { msg = JSON.parse(xhr.responseText).error || msg; } catch { /* not JSON: a proxy's page */ }
+      reject(Object.assign(new Error(msg), {status: xhr.status}));
+    };
     xhr.onerror = () => reject(new Error('offline'));
     xhr.send(form);
   });
@@ -225,10 +236,11 @@ async function renderOutbox() {
   $('#outbox').hidden = items.length === 0;
 }
 
-let syncing = false;
+let syncing = false, syncAgain = false;
 async function syncOutbox() {
-  if (syncing) return;
+  if (syncing) { syncAgain = true; return; } // once more when this run ends
   syncing = true;
+  syncAgain = false;
   try {
     for (const it of await outbox.all()) {
       const form = new FormData();
@@ -237,12 +249,14 @@ async function syncOutbox() {
       form.append('options', JSON.stringify(it.options));
       form.append('opId', it.opId);
       if (it.svg) form.append('svg', it.svg);
-      try { await upload(form, () => {}); } catch (e) { if (e.message === 'offline') break; }
+      // Offline or a server error: kept for the next sync.
+      try { await upload(form, () => {}); } catch (e) { if (e.message === 'offline' || e.status >= 500) break; }
       await outbox.remove(it.opId); // synced, or refused for good (the answer said why)
     }
   } finally {
     syncing = false;
     renderOutbox();
+    if (syncAgain) syncOutbox();
   }
 }
 
@@ -251,7 +265,11 @@ async function syncOutbox() {
 function wire() {
   const drop = $('#drop');
   const files = $('#files');
-  const take = (list) => { for (const f of list) add(f); };
+  // The last file chosen or dropped is the options panel's preview source.
+  const take = (list) => {
+    if (list.length) { previewFile = list[0]; if ($('#options').open) preview(); }
+    for (const f of list) add(f);
+  };
   files.onchange = () => { take(files.files); files.value = ''; };
   drop.onkeydown = (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); files.click(); } };
   drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };
@@ -261,7 +279,10 @@ function wire() {
   f['threshold-auto'].onchange = () => { f.threshold.disabled = f['threshold-auto'].checked; preview(); };
   f['color-auto'].onchange = () => { f.color.disabled = f['color-auto'].checked; preview(); };
   $('#opts').oninput = () => preview();
-  window.addEventListener('online', () => { if (!ws) connect(); syncOutbox(); });
+  $('#options').ontoggle = () => { if ($('#options').open) preview(); };
+  window.addEventListener('online', () => { connect(); syncOutbox(); });
+  // A socket can outlive the network; close it so new files go to the outbox.
+  window.addEventListener('offline', () => ws?.close());
 }
 
 // The options panel previews its options on the last image chosen, traced
@@ -278,7 +299,6 @@ async function preview() {
     $('#preview img').src = dataURI;
   } catch { /* cancelled by a newer preview, or invalid options being typed */ }
 }
-document.addEventListener('change', (e) => { if (e.target.id === 'files' && e.target.files[0]) { previewFile = e.target.files[0]; } });
 
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 wire();
