@@ -76,7 +76,7 @@ async function onMessage(m) {
       break;
     case 'assign': case 'error': {
       const p = plans.get(m.ref);
-      if (p) { plans.delete(m.ref); m.type === 'assign' ? p.resolve(m) : p.reject(new Error(m.message)); }
+      if (p) { plans.delete(m.ref); m.type === 'assign' ? p.resolve(m) : p.reject(Object.assign(new Error(m.message), {code: m.code})); }
       else if (m.type === 'error') console.warn('svgtrace:', m.code, m.message);
       break;
     }
@@ -183,7 +183,14 @@ async function add(file) {
   const fields = {contentHash: await sha256(file), bytes: file.size, width: bitmap.width, height: bitmap.height, mime: file.type, options};
   bitmap.close();
   let a;
-  try { a = await plan(fields); } catch { return keepOffline(file, options); }
+  try {
+    a = await plan(fields);
+  } catch (e) {
+    // The server refused the file (too large, bad options): say why. Only
+    // a network failure keeps it in the outbox for later.
+    if (e.code) return alert(`${file.name}: ${e.message}`);
+    return keepOffline(file, options);
+  }
   if (a.existing) return;
   const li = card(a.imageId);
   li.style.setProperty('--ratio', `${fields.width} / ${fields.height}`);
