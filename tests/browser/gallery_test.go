@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -146,6 +147,14 @@ func galleryUpload(t *testing.T, ctx context.Context, url, shot string) string {
 	_, err := chromedp.Run(step(t, ctx), chromedp.Steps(
 		chromedp.Navigate(url+"/"),
 		voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent === 'online'`)),
+		// Record every status a card shows on the way (upload, stages).
+		voidOf(chromedp.Evaluate[bool](`(() => {
+			window.seenStates = [];
+			new MutationObserver(() => {
+				for (const s of document.querySelectorAll('#gallery .state')) if (s.textContent) window.seenStates.push(s.textContent);
+			}).observe(document.getElementById('gallery'), {subtree: true, childList: true, characterData: true});
+			return true;
+		})()`)),
 		chromedp.SetUploadFiles(chromedp.ID("files"), []string{photo}),
 		voidOf(chromedp.Poll[bool](`!!document.querySelector('#gallery li .ph') && !!document.querySelector('#gallery li .ph').getAttribute('src')`)),
 	))
@@ -193,6 +202,13 @@ func TestGalleryServerTraces(t *testing.T) {
 	img := images(t, url)[0]
 	if img.TracedBy != "server" {
 		t.Errorf("traced by %q, want the server", img.TracedBy)
+	}
+	// The card showed the upload and the backend's stages as they came.
+	states := text(t, ctx, `JSON.stringify([...new Set(window.seenStates)])`)
+	for _, want := range []string{"uploading", "prepare"} {
+		if !strings.Contains(states, `"`+want+`"`) {
+			t.Errorf("the card never showed %q; it showed %s", want, states)
+		}
 	}
 	want := img.Placeholder
 	if _, err := chromedp.Run(step(t, ctx), chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('#gallery li .ph').getAttribute('src') === %q`, want))); err != nil {
