@@ -43,7 +43,13 @@
 //     queue's overhead per job.
 //  7. Measures the WebSocket hub (hub.go): a client connected to /ws of a
 //     real `svgtrace serve`, the worker's completion to its traced event.
-//  8. Prints the markdown report and writes it to -o.
+//  8. Measures the browser (browser.go): the embed module and the wasm in
+//     headless Chromium, on a benchmark page (browserpage/) served with
+//     web/embed and a -quick wasm build from a loopback test server: a
+//     400 px trace from pixels, the placeholder of picos.jpg, long tasks on
+//     the main thread, first loads, and the gallery's second load offline.
+//     Skipped with a message when Chromium is missing.
+//  9. Prints the markdown report and writes it to -o.
 //
 // The exit status is 0 when everything ran, whether or not targets were met
 // (the report says PASS or MISS for each), 1 when something failed and 2 for a
@@ -91,6 +97,7 @@ type config struct {
 	skipPeers   bool
 	skipServe   bool
 	skipHub     bool
+	skipBrowser bool
 	peerRuns    int
 	peerWarmup  int
 	fidelity    bool
@@ -122,6 +129,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.skipPeers, "skip-peers", false, "skip the comparisons with node-potrace and image-trace-loader (no Node or npm needed)")
 	fs.BoolVar(&c.skipServe, "skip-serve", false, "skip the backend benchmarks (uploads and the trace queue of svgtrace serve)")
 	fs.BoolVar(&c.skipHub, "skip-hub", false, "skip the WebSocket hub benchmark (worker completion to a connected client)")
+	fs.BoolVar(&c.skipBrowser, "skip-browser", false, "skip the browser benchmarks (the embed module and the wasm in headless Chromium)")
 	fs.IntVar(&c.peerRuns, "peer-runs", 11, fmt.Sprintf("measured runs of each input in each peer comparison process (at most %d over %d pixels)", bigRuns, bigPixels))
 	fs.IntVar(&c.peerWarmup, "peer-warmup", 3, fmt.Sprintf("unmeasured runs of each input first (at most %d over %d pixels)", bigWarmup, bigPixels))
 	fs.BoolVar(&c.fidelity, "fidelity", true, "measure mismatch with rsvg-convert (tracecore/fidelity)")
@@ -293,6 +301,9 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipHub {
 		settings = append(settings, hubSettings(c))
 	}
+	if !c.skipBrowser {
+		settings = append(settings, browserSettings(c))
+	}
 	rep.Settings = strings.Join(settings, "; ")
 
 	// Install the peers first: a failure shows before the long runs.
@@ -368,6 +379,11 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipHub {
 		if rep.Hub, err = hubBenchmarks(ctx, c, e); err != nil {
 			return fmt.Errorf("hub benchmark: %w", err)
+		}
+	}
+	if !c.skipBrowser {
+		if rep.Browser, err = browserBenchmarks(ctx, c, e); err != nil {
+			return fmt.Errorf("browser benchmarks: %w", err)
 		}
 	}
 	rep.Elapsed = time.Since(start)

@@ -29,12 +29,13 @@ type Report struct {
 	Settings       string // run counts and the like, one line
 	Load           string // 1-minute load averages at start and end, "" if unknown
 
-	Procs  []*ProcCase
-	Bench  *BenchComparison // nil when skipped
-	Images *ImageBench      // nil when skipped
-	Peers  *PeerBench       // nil when skipped
-	Serve  *ServeBench      // nil when skipped
-	Hub    *HubBench        // nil when skipped
+	Procs   []*ProcCase
+	Bench   *BenchComparison // nil when skipped
+	Images  *ImageBench      // nil when skipped
+	Peers   *PeerBench       // nil when skipped
+	Serve   *ServeBench      // nil when skipped
+	Hub     *HubBench        // nil when skipped
+	Browser *BrowserBench    // nil when skipped
 }
 
 // A ProcCase is one whole-process comparison: the same inputs and settings
@@ -209,6 +210,9 @@ func (r *Report) Targets() []Target {
 	if r.Hub != nil {
 		ts = append(ts, r.Hub.Targets()...)
 	}
+	if r.Browser != nil {
+		ts = append(ts, r.Browser.Targets()...)
+	}
 	return ts
 }
 
@@ -260,6 +264,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Hub != nil {
 		r.Hub.section(&b)
+	}
+	if r.Browser != nil {
+		r.Browser.section(&b)
 	}
 	return b.String()
 }
