@@ -468,39 +468,7 @@ func offlineLoad(ctx context.Context, e *env, chromium, wasmDir string) *Offline
 // startGallery starts `svgtrace serve` without workers, serving the wasm
 // build of wasmDir, on a free loopback port.
 func startGallery(ctx context.Context, bin, dir, wasmDir string) (*serveProc, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	s := &serveProc{
-		base:    fmt.Sprintf("http://127.0.0.1:%d", port),
-		data:    filepath.Join(dir, "data"),
-		logPath: filepath.Join(dir, "serve.log"),
-		exited:  make(chan struct{}),
-	}
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	s.cmd = exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data", s.data,
-		"--workers", "0", "--wasm-dir", wasmDir, "--log-level", "warn")
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.SysProcAttr = childAttr()
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SVGTRACE_") {
-			s.cmd.Env = append(s.cmd.Env, kv)
-		}
-	}
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start svgtrace serve: %w", err)
-	}
-	go func() { s.waitErr = s.cmd.Wait(); close(s.exited) }()
-	if err := s.waitReady(ctx); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("%w\n%s", err, s.logTail())
-	}
-	return s, nil
+	return startServe(ctx, bin, dir, 0, "--wasm-dir", wasmDir)
 }
 
 // longest returns the largest of xs, 0 for none.

@@ -473,7 +473,9 @@ func withServer(ctx context.Context, e *env, workers int, f func(*serveProc) err
 	return nil
 }
 
-func startServe(ctx context.Context, bin, dir string, workers int) (*serveProc, error) {
+// startServe starts `svgtrace serve` with workers worker processes and any
+// more flags, on a free loopback port, and waits until it is ready.
+func startServe(ctx context.Context, bin, dir string, workers int, flags ...string) (*serveProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -489,8 +491,8 @@ func startServe(ctx context.Context, bin, dir string, workers int) (*serveProc, 
 		return nil, err
 	}
 	defer logFile.Close() // the child has its own descriptor
-	s.cmd = exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data", s.data,
-		"--workers", fmt.Sprint(workers), "--log-level", "warn")
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data", s.data,
+		"--workers", fmt.Sprint(workers), "--log-level", "warn"}, flags...)...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = childAttr()
 	// Only our flags: no SVGTRACE_* settings from the environment.
