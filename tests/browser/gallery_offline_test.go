@@ -134,6 +134,28 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 	}
 }
 
+// goOffline sets the emulation and waits until the page sees it
+// (navigator.onLine false). Chromium now and then leaves a page's onLine as
+// it was after overrideNetworkState, and the page then has no offline event
+// to act on; the override is applied again, at most three times.
+func goOffline(t *testing.T, ctx context.Context) {
+	t.Helper()
+	for try := 1; ; try++ {
+		setOffline(t, ctx, true)
+		wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := chromedp.Run(wctx, chromedp.Poll[bool](`navigator.onLine === false`))
+		cancel()
+		if err == nil {
+			return
+		}
+		if try == 3 {
+			t.Fatalf("the page still says navigator.onLine after %d tries: %v", try, err)
+		}
+		t.Logf("navigator.onLine still true after the override; applying it again")
+		setOffline(t, ctx, false)
+	}
+}
+
 // apiImageFull is GET /api/images/{id}.
 type apiImageFull struct {
 	ID, Status, TracedBy, Title, SVG, ContentHash string
@@ -229,7 +251,7 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 
 	// Offline: the emulation fails every new request and makes
 	// navigator.onLine false.
-	setOffline(t, ctx, true)
+	goOffline(t, ctx)
 	if stopServer {
 		srv.stop()
 	}

@@ -41,6 +41,12 @@ let reconnectTimer = 0;
 function connect() {
   clearTimeout(reconnectTimer);
   if (ws) return; // one connection at a time
+  if (!navigator.onLine) {
+    // The browser says there is no network: wait for its online event
+    // rather than reach a server that may still answer a WebSocket.
+    setStatus('offline: images are traced here and kept until the network returns');
+    return;
+  }
   const url = new URL('/ws', location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   ws = new WebSocket(url);
