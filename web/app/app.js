@@ -56,13 +56,23 @@ function connect() {
       wasm: !!tracer, cores: navigator.hardwareConcurrency || 0, memory: navigator.deviceMemory || 0}}));
   };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
-  ws.onclose = () => {
+  ws.onclose = () => disconnected();
+}
+
+// disconnected forgets the socket (now, without waiting for a closing
+// handshake that an offline network may never complete), fails the plans
+// in flight and schedules a reconnect.
+function disconnected() {
+  if (ws) {
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.close();
     ws = null;
-    for (const p of plans.values()) p.reject(new Error('disconnected'));
-    plans.clear();
-    setStatus(navigator.onLine ? 'reconnecting…' : 'offline: images are traced here and kept until the network returns');
-    reconnectTimer = setTimeout(connect, 2000);
-  };
+  }
+  for (const p of plans.values()) p.reject(new Error('disconnected'));
+  plans.clear();
+  setStatus(navigator.onLine ? 'reconnecting…' : 'offline: images are traced here and kept until the network returns');
+  clearTimeout(reconnectTimer);
+  reconnectTimer = setTimeout(connect, 2000);
 }
 
 async function onMessage(m) {
@@ -295,7 +305,7 @@ function wire() {
   $('#options').ontoggle = () => { if ($('#options').open) preview(); };
   window.addEventListener('online', () => { connect(); syncOutbox(); });
   // A socket can outlive the network; close it so new files go to the outbox.
-  window.addEventListener('offline', () => ws?.close());
+  window.addEventListener('offline', () => disconnected());
 }
 
 // The options panel previews its options on the last image chosen, traced
