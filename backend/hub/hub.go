@@ -89,6 +89,10 @@ type Config struct {
 	Token string
 	// Planner answers plans and results (see Planner).
 	Planner Planner
+	// OnEvent, if set, sees every durable event the hub reads, in order,
+	// from Run's goroutine: the server's metrics count traces from them
+	// rather than read the events table a second time.
+	OnEvent func(store.Event)
 }
 
 // Planner is what the hub asks to act on client messages: the server's
@@ -202,6 +206,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		}
 		enc := make([]encoded, 0, len(evs))
 		for _, ev := range evs {
+			if h.cfg.OnEvent != nil {
+				h.cfg.OnEvent(ev)
+			}
 			// Events clients do not see stay in the ring with no message,
 			// so the ring has no holes and cursors move past them.
 			enc = append(enc, encoded{id: ev.ID, msg: h.encode(ctx, ev)})

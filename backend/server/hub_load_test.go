@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,8 +23,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/svgtrace/svgtrace/backend/hub"
-	"github.com/svgtrace/svgtrace/backend/originals"
-	"github.com/svgtrace/svgtrace/backend/queue"
 	"github.com/svgtrace/svgtrace/backend/server"
 	"github.com/svgtrace/svgtrace/backend/store"
 )
@@ -95,29 +92,12 @@ func (l *tracked) peer(t *testing.T, ws *websocket.Conn) *trackedConn {
 func setupTracked(t *testing.T, shrinkAll bool, mod ...func(*server.Config)) (*env, *tracked) {
 	t.Helper()
 	db, tmp := openDB(t)
-	root := filepath.Join(tmp, "originals")
-	dir, err := originals.Open(root)
-	require.NoError(t, err)
-	ins, err := queue.NewInsertClient(db, discardLogger())
-	require.NoError(t, err)
-	cfg := server.Config{DB: db, Originals: dir, Queue: ins, Logger: discardLogger()}
-	for _, m := range mod {
-		m(&cfg)
-	}
-	s, err := server.New(cfg)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, s.Start(ctx))
-	srv := httptest.NewUnstartedServer(s)
-	l := &tracked{Listener: srv.Listener, conns: map[string]*trackedConn{}, shrinkAll: shrinkAll}
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		cancel()
-	})
-	return &env{srv: srv, db: db, dir: dir, root: root, cfg: cfg}, l
+	var l *tracked
+	e := serveOn(t, db, tmp, func(inner net.Listener) net.Listener {
+		l = &tracked{Listener: inner, conns: map[string]*trackedConn{}, shrinkAll: shrinkAll}
+		return l
+	}, mod...)
+	return e, l
 }
 
 func (e *env) wsURL() string { return "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/ws" }

@@ -15,11 +15,6 @@ import (
 	"github.com/svgtrace/svgtrace/backend/store"
 )
 
-// tailInterval is how often the server reads new events for its trace
-// metrics: a scrape every 15 s or more sees them all, and an indexed query
-// four times a second costs nothing.
-const tailInterval = 250 * time.Millisecond
-
 // metrics are the Prometheus metrics of /metrics. Counts of this process
 // (uploads) are counted as they happen; the queue and the workers, shared by
 // every process on the database, are read from it at scrape time; traces,
@@ -129,46 +124,19 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// tail follows the events table from its current end, observing each traced
-// event's duration and counting failed ones, until ctx is done.
-func (m *metrics) tail(ctx context.Context) {
-	var last int64
-	if err := m.s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&last); err != nil {
-		m.s.log.Warn("metrics: event tail", "err", err)
-	}
-	tick := time.NewTicker(tailInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+// observe counts one durable event: a traced event's duration, a failed
+// one. The hub, which follows the events table anyway, calls it for every
+// event it reads, so the table is read once for both.
+func (m *metrics) observe(ev store.Event) {
+	switch ev.Type {
+	case store.EventTraced:
+		var st struct {
+			TraceMillis float64 `json:"traceMillis"`
 		}
-		for {
-			evs, err := m.s.db.EventsAfter(ctx, last, store.MaxEventsLimit)
-			if err != nil {
-				if ctx.Err() == nil {
-					m.s.log.Warn("metrics: event tail", "err", err)
-				}
-				break
-			}
-			for _, ev := range evs {
-				last = ev.ID
-				switch ev.Type {
-				case store.EventTraced:
-					var st struct {
-						TraceMillis float64 `json:"traceMillis"`
-					}
-					if json.Unmarshal(ev.Payload, &st) == nil && st.TraceMillis > 0 {
-						m.observeTrace(time.Duration(st.TraceMillis * float64(time.Millisecond)))
-					}
-				case store.EventFailed:
-					m.failures.Inc()
-				}
-			}
-			if len(evs) < store.MaxEventsLimit {
-				break
-			}
+		if json.Unmarshal(ev.Payload, &st) == nil && st.TraceMillis > 0 {
+			m.observeTrace(time.Duration(st.TraceMillis * float64(time.Millisecond)))
 		}
+	case store.EventFailed:
+		m.failures.Inc()
 	}
 }

@@ -131,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 
 	s.hub = hub.New(hub.Config{DB: cfg.DB, Logger: cfg.Logger, Policy: cfg.Policy,
 		AllowedOrigins: cfg.AllowedOrigins, MaxConnsPerIP: cfg.MaxConnsPerIP, Token: cfg.Token,
-		Planner: planner{s}})
+		Planner: planner{s}, OnEvent: s.metrics.observe})
 	s.mux.Handle("GET /ws", s.hub)
 	s.mux.Handle("POST /api/images", s.guardWrite(http.HandlerFunc(s.handleUpload)))
 	s.mux.HandleFunc("GET /api/images", s.handleList)
@@ -156,14 +156,14 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Start starts the background parts: the job dashboard, the event tails of
-// the hub and of the trace metrics, and the expiry of unused reservations.
+// Start starts the background parts: the job dashboard, the hub's event
+// tail (which also feeds the trace metrics), and the expiry of unused
+// reservations.
 // They stop when ctx is done.
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.admin.Start(ctx); err != nil {
 		return fmt.Errorf("server: start job dashboard: %w", err)
 	}
-	go s.metrics.tail(ctx)
 	go func() {
 		if err := s.hub.Run(ctx); err != nil {
 			s.log.Error("hub stopped", "err", err)

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
@@ -69,6 +70,12 @@ func setup(t *testing.T, mod ...func(*server.Config)) *env {
 // serve starts a server on db with its originals under tmp.
 func serve(t *testing.T, db *store.DB, tmp string, mod ...func(*server.Config)) *env {
 	t.Helper()
+	return serveOn(t, db, tmp, nil, mod...)
+}
+
+// serveOn is serve with the listener wrapped by wrap (nil: as it is).
+func serveOn(t *testing.T, db *store.DB, tmp string, wrap func(net.Listener) net.Listener, mod ...func(*server.Config)) *env {
+	t.Helper()
 	root := filepath.Join(tmp, "originals")
 	dir, err := originals.Open(root)
 	require.NoError(t, err)
@@ -82,8 +89,13 @@ func serve(t *testing.T, db *store.DB, tmp string, mod ...func(*server.Config)) 
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, s.Start(ctx))
-	srv := httptest.NewServer(s)
+	srv := httptest.NewUnstartedServer(s)
+	if wrap != nil {
+		srv.Listener = wrap(srv.Listener)
+	}
+	srv.Start()
 	t.Cleanup(func() {
+		srv.CloseClientConnections()
 		srv.Close()
 		cancel()
 	})
