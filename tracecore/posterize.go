@@ -272,7 +272,7 @@ func (t *Tracer) preparePosterize(img image.Image, opts *Options) (*posterized, 
 		var st lumaStats
 		for y := 0; y < h; y++ {
 			ys, as := pl.row(y)
-			st.add(ys, as, 0)
+			st.addLevels(ys, as)
 			if err := t.advance(w); err != nil {
 				return nil, err
 			}
@@ -456,19 +456,19 @@ func (t *Tracer) bandColours(img image.Image, band []uint8, w, h, n int, strateg
 	nums := make([]uint64, n)
 	sums := make([][3]uint64, n)
 	r := img.Bounds()
-	W, H := r.Dx(), r.Dy()
-	xs := make([]int, w)
-	for j := range xs {
-		xs[j] = r.Min.X + int((int64(2*j+1)*int64(W))/int64(2*w))
-	}
+	H := r.Dy()
+	xs := t.sampleColumns(r, w)
+	t.colourRow = reuse(t.colourRow, w)
+	row := t.colourRow
 	for j := 0; j < h; j++ {
 		sy := r.Min.Y + int((int64(2*j+1)*int64(H))/int64(2*h))
-		for x, sx := range xs {
+		colourRow(img, xs, sy, row)
+		for x, sample := range row {
 			k := int(band[j*w+x])
 			if k >= n {
 				continue
 			}
-			c, ok := sampleColour(img, sx, sy, bg, hasBg)
+			c, ok := fillSample(sample, bg, hasBg)
 			if !ok {
 				continue
 			}

@@ -141,7 +141,8 @@ func (t *Tracer) TracePrepared(ctx context.Context, p *Prepared, opts Options) (
 // bounds with Min past Max). Prepare reports StagePrepare to OnProgress
 // and checks ctx every few thousand pixels; a cancelled ctx returns its
 // error. Memory beyond the bitmap is a few rows of the image, or the planes
-// of the downscaled image, never a full-size copy.
+// of the downscaled image, or those of an image of at most maxCachedPixels
+// read twice at full size; never a copy of a larger image.
 func (t *Tracer) Prepare(ctx context.Context, img image.Image, opts Options) (*Prepared, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -210,22 +211,40 @@ func (t *Tracer) prepare(img image.Image, opts *Options) (*Prepared, error) {
 	}
 
 	var src rowSource = rd
-	if scaled {
+	var kept *planes // the rows as the statistics pass reads them, for the threshold pass
+	switch {
+	case scaled:
 		pl, err := t.downscale(rd, H, w, h)
 		if err != nil {
 			return nil, err
 		}
 		src = pl
+	case stats && w*h <= maxCachedPixels:
+		// Two passes read the rows (statistics, then thresholding): keeping
+		// what the first converts spares the second converting again.
+		kept = t.newPlanes(w, h, !rd.opaque())
 	}
 	cut := lumCut(float64(p.Threshold), lumFull16)
 	if stats {
 		var st lumaStats
 		for y := 0; y < h; y++ {
 			ys, as := src.row(y)
-			st.add(ys, as, uint32(cut))
+			if kept != nil {
+				ky, ka := kept.row(y)
+				copy(ky, ys)
+				copy(ka, as) // both nil when opaque
+			}
+			if auto {
+				st.addLevels(ys, as) // the cut is Otsu's, found from the levels
+			} else {
+				st.add(ys, as, uint32(cut))
+			}
 			if err := t.advance(w); err != nil {
 				return nil, err
 			}
+		}
+		if kept != nil {
+			src = kept
 		}
 		if auto {
 			k, ok := otsu(&st.hist)
@@ -253,6 +272,13 @@ func (t *Tracer) prepare(img image.Image, opts *Options) (*Prepared, error) {
 	t.end()
 	return p, nil
 }
+
+// maxCachedPixels bounds the images whose luminance Prepare keeps in planes
+// between its two passes at full size: a megapixel's planes are 6 MB (4
+// bytes of luminance and 2 of alpha a pixel), a few times the image's own
+// memory, while larger images, traced at full size on purpose, are
+// converted twice rather than copied.
+const maxCachedPixels = 1 << 20
 
 // mode applies the transparency rule to the statistics of a pass over the
 // image (without a background): opaque images are thresholded; an image

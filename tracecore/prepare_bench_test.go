@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 // benchImage decodes a test image (testdata/images, see SOURCES.md).
@@ -58,5 +60,29 @@ func BenchmarkPrepare(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkBrowserPixels times what the browser's Worker asks of the wasm
+// (svgtrace.trace): picos.jpg as a canvas gives it, 400×300 straight RGBA
+// (here downscaled with x/image/draw, close to a browser's smoothing),
+// traced with the placeholder preset and reported (SVG, data URI, sizes).
+// Run under js/wasm it is the engine's part of the browser benchmark's
+// "trace from pixels".
+func BenchmarkBrowserPixels(b *testing.B) {
+	photo := benchImage(b, "picos.jpg")
+	r := photo.Bounds()
+	px := image.NewNRGBA(image.Rect(0, 0, 400, 400*r.Dy()/r.Dx()))
+	xdraw.ApproxBiLinear.Scale(px, px.Bounds(), photo, r, xdraw.Src, nil)
+	opts := PlaceholderOptions()
+	var t Tracer
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := t.TraceImage(ctx, px, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = res.Report()
 	}
 }

@@ -55,6 +55,27 @@ func (s *lumaStats) add(ys []uint32, as []uint16, cut uint32) {
 	}
 }
 
+// addLevels counts a row into the histogram only, leaving dark and darkSum
+// to splitAt: the pass for Otsu's threshold, which is not known until
+// every row is counted.
+func (s *lumaStats) addLevels(ys []uint32, as []uint16) {
+	s.pixels += uint64(len(ys))
+	if as == nil {
+		for _, y := range ys {
+			s.hist[uint8(y/lumLevel)]++ // y ≤ lumFull16, so the level is ≤ 255
+		}
+		s.visible += uint64(len(ys))
+		return
+	}
+	as = as[:len(ys)]
+	for i, y := range ys {
+		if as[i] >= alphaHalf {
+			s.hist[uint8(y/lumLevel)]++
+			s.visible++
+		}
+	}
+}
+
 // splitAt sets dark and darkSum from the histogram for the cut at level k.
 func (s *lumaStats) splitAt(k int) {
 	s.dark, s.darkSum = 0, 0

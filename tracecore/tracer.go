@@ -3,6 +3,7 @@ package tracecore
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"time"
 )
 
@@ -67,6 +68,11 @@ type Tracer struct {
 	planeA   []uint16
 	band     []uint8
 	otsuCost []float64
+	// ... and of the dominant colour: its bins, a row of sampled colours
+	// and the columns they are sampled at.
+	colourBins []colourBin
+	colourRow  []color.NRGBA
+	colourXs   []int
 
 	// accounting for cancellation checks and progress
 	ctx       context.Context

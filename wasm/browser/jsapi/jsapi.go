@@ -106,9 +106,10 @@ func trace(_ js.Value, args []js.Value) any {
 	if n := src.Get("length").Int(); int64(n) != int64(w)*int64(h)*int64(ch) {
 		return Rejected(fmt.Errorf("%w: pixels has %d bytes for %d×%d pixels of %d bytes", tracecore.ErrInvalidInput, n, w, h, ch))
 	}
-	pix := make([]byte, src.Get("length").Int())
+	pix := takePixels(src.Get("length").Int())
 	js.CopyBytesToGo(pix, src)
 	return Start(opts, onProgress, func(ctx context.Context, t *tracecore.Tracer, opts tracecore.Options) (*tracecore.Result, error) {
+		defer putPixels(pix) // the Result holds no reference to the pixels
 		var (
 			m   image.Image
 			err error
@@ -259,7 +260,38 @@ func putTracer(t *tracecore.Tracer) {
 	}
 }
 
-// maxIdle bounds idle: two covers a Worker that prepares the next trace
+// idlePixels holds the pixel buffers of finished calls: a 400×300 image's
+// RGBA is 480 KB, and allocating it for every call of a Worker tracing one
+// image after another grows and collects the heap, which costs js/wasm
+// about as much as the copy itself.
+var idlePixels [][]byte
+
+// takePixels returns a buffer of n bytes, an idle one if one is big enough.
+func takePixels(n int) []byte {
+	for i, b := range idlePixels {
+		if cap(b) >= n {
+			idlePixels = append(idlePixels[:i], idlePixels[i+1:]...)
+			return b[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+// putPixels keeps b for a later call, unless maxIdle buffers are kept or b
+// is larger than maxIdlePixels.
+func putPixels(b []byte) {
+	if len(idlePixels) < maxIdle && cap(b) <= maxIdlePixels {
+		idlePixels = append(idlePixels, b)
+	}
+}
+
+// maxIdlePixels is the largest pixel buffer kept: a megapixel of RGBA
+// covers every placeholder-sized trace, while the buffer of a full-size
+// trace of a large photo is given back to the heap rather than held for
+// the Worker's lifetime.
+const maxIdlePixels = 4 << 20
+
+// maxIdle bounds idle and idlePixels: two covers a Worker that prepares the next trace
 // while one runs.
 const maxIdle = 2
 
