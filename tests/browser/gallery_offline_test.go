@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,7 +159,7 @@ func goOffline(t *testing.T, ctx context.Context) {
 
 // apiImageFull is GET /api/images/{id}.
 type apiImageFull struct {
-	ID, Status, TracedBy, Title, SVG, ContentHash string
+	ID, Status, TracedBy, Title, Alt, SVG, ContentHash string
 }
 
 func imageByID(t *testing.T, url, id string) apiImageFull {
@@ -255,8 +256,13 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 	if stopServer {
 		srv.stop()
 	}
+	// Alt text typed before choosing goes with both files into the outbox;
+	// one of them is then described anew while it waits.
+	const batchAlt, fruitAlt = "Chosen while offline", "A bowl of fruit, described while it waited"
 	err = chromedp.Do(step(t, ctx),
 		voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent.startsWith('offline')`)),
+		chromedp.Focus(chromedp.ID("alt")),
+		chromedp.KeyEvent(batchAlt),
 		chromedp.SetUploadFiles(chromedp.ID("files"), files),
 		voidOf(chromedp.Poll[bool](`(() => {
 			const imgs = [...document.querySelectorAll('#outbox li img')];
@@ -274,6 +280,34 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 	}
 	if n := text(t, ctx, `String(document.querySelectorAll('#gallery li').length)`); n != "0" {
 		t.Errorf("%s gallery cards while offline, want none (the files wait in the outbox)", n)
+	}
+	// Each waiting file has its own labelled alt text, holding the text
+	// typed before choosing; one is edited with the keyboard, and the edit
+	// is saved in the outbox (IndexedDB) before the network returns.
+	outboxAlts := `JSON.stringify(Object.fromEntries([...document.querySelectorAll('#outbox li')].map((li) => [li.textContent.trim(), li.querySelector('input').value])))`
+	var alts map[string]string
+	if err := json.Unmarshal([]byte(text(t, ctx, outboxAlts)), &alts); err != nil {
+		t.Fatal(err)
+	}
+	if len(alts) != 2 || alts["fruits.jpg"] != batchAlt || alts["opencv-logo.png"] != batchAlt {
+		t.Errorf("outbox alt texts %q, want %q for both files", alts, batchAlt)
+	}
+	err = chromedp.Do(step(t, ctx),
+		chromedp.Focus(chromedp.CSS(`#outbox input[aria-label="Alt text for fruits.jpg"]`)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(fruitAlt),
+		voidOf(chromedp.Evaluate[bool](`(async () => {
+			const outbox = await import('/app/outbox.js');
+			for (;;) {
+				const items = await outbox.all();
+				if (items.some((it) => it.name === 'fruits.jpg' && it.alt === `+strconv.Quote(fruitAlt)+`)) return true;
+				await new Promise((r) => setTimeout(r, 50));
+			}
+		})()`, chromedp.EvalAwaitPromise)),
+	)
+	if err != nil {
+		screenshot(t, ctx, "gallery-offline-"+name+"-failed")
+		t.Fatalf("edit an alt text in the outbox: %v", jsError(err))
 	}
 	if !stopServer {
 		if n := len(images(t, srv.url)); n != 0 {
@@ -320,9 +354,13 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 	}
 	events := hubEvents(t, srv.url)
 	titles := map[string]bool{}
+	wantAlt := map[string]string{"fruits.jpg": fruitAlt, "opencv-logo.png": batchAlt}
 	for _, img := range imgs {
 		full := imageByID(t, srv.url, img.ID)
 		titles[full.Title] = true
+		if full.Alt != wantAlt[full.Title] {
+			t.Errorf("%s (%s): alt %q after the sync, want %q", full.Title, img.ID, full.Alt, wantAlt[full.Title])
+		}
 		if full.TracedBy != "client" {
 			t.Errorf("%s (%s) traced by %q, want the client (the upload carried the Worker's SVG)", full.Title, img.ID, full.TracedBy)
 		}
@@ -341,6 +379,10 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 	}
 	if n := text(t, ctx, `String(document.querySelectorAll('#gallery li').length)`); n != "2" {
 		t.Errorf("%s gallery cards after the sync, want 2", n)
+	}
+	if got, want := text(t, ctx, `JSON.stringify([...document.querySelectorAll('#gallery li .real')].map((i) => i.alt).sort())`),
+		`["`+fruitAlt+`","`+batchAlt+`"]`; got != want {
+		t.Errorf("gallery alt texts %s after the sync, want %s", got, want)
 	}
 }
 

@@ -157,5 +157,100 @@ func TestGalleryKeyboardAndPhone(t *testing.T) {
 	if w := text(t, ctx, `String(Math.round(document.querySelector('#gallery li').getBoundingClientRect().right))`); atoi(w) > 375 {
 		t.Errorf("the gallery card ends at %s px, beyond the 375 px viewport", w)
 	}
+	if w := text(t, ctx, `String(Math.round(document.getElementById('alt').getBoundingClientRect().right))`); atoi(w) > 375 {
+		t.Errorf("the alt text field ends at %s px, beyond the 375 px viewport", w)
+	}
 	screenshot(t, ctx, "gallery-phone")
+}
+
+// TestGalleryAltText: a keyboard user tabs to the alt text field (before
+// the drop zone), types a description and presses Enter, which opens the
+// file chooser; the file chosen is uploaded with that alt text: the server
+// stores it, and the card shows it on the real image and on the
+// placeholder, which is aria-hidden so screen readers read it once. The
+// field is cleared for the next image.
+func TestGalleryAltText(t *testing.T) {
+	ctx := newBrowser(t)
+	url := startServe(t)
+	photo := filepath.Join(moduleRoot, "tracecore", "testdata", "images", "fruits.jpg")
+	const alt = "Two apples and a pear on a wooden table"
+
+	err := chromedp.Do(step(t, ctx),
+		chromedp.Navigate(url+"/"),
+		voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent === 'online'`)),
+	)
+	if err != nil {
+		t.Fatalf("load the gallery: %v", jsError(err))
+	}
+	var active string
+	for range 10 {
+		if _, err := chromedp.Run(step(t, ctx), chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatalf("tab: %v", err)
+		}
+		if active = text(t, ctx, `document.activeElement.id`); active == "alt" || active == "drop" {
+			break
+		}
+	}
+	if active != "alt" {
+		t.Fatalf("tabbing reached %q before the alt text field (it should come before the drop zone)", active)
+	}
+	if label := text(t, ctx, `[...document.activeElement.labels].map((l) => l.textContent.trim()).join(' ')`); !strings.Contains(label, "Alt text") {
+		t.Errorf("the alt text field is labelled %q", label)
+	}
+	if _, err := chromedp.Run(step(t, ctx), chromedp.KeyEvent(alt)); err != nil {
+		t.Fatalf("type the alt text: %v", err)
+	}
+	if v := text(t, ctx, `document.getElementById('alt').value`); v != alt {
+		t.Fatalf("the alt text field holds %q after typing %q", v, alt)
+	}
+	// Enter opens the file chooser (intercepted); the test then chooses the
+	// file as the chooser would.
+	if _, err := chromedp.Call(step(t, ctx), page.SetInterceptFileChooserDialog, page.SetInterceptFileChooserDialogParams{Enabled: true}); err != nil {
+		t.Fatalf("intercept the file chooser: %v", err)
+	}
+	if _, err := chromedp.Run(step(t, ctx), chromedp.WaitEvent(page.FileChooserOpened, nil, chromedp.KeyEvent(kb.Enter))); err != nil {
+		t.Fatalf("Enter in the alt text field did not open the file chooser: %v", err)
+	}
+	err = chromedp.Do(step(t, ctx),
+		chromedp.SetUploadFiles(chromedp.ID("files"), []string{photo}),
+		voidOf(chromedp.Poll[bool](`!!document.querySelector('#gallery li .ph') && !!document.querySelector('#gallery li .ph').getAttribute('src')`)),
+	)
+	if err != nil {
+		screenshot(t, ctx, "gallery-alt-failed")
+		t.Fatalf("upload: %v (status %q)", jsError(err), text(t, ctx, `document.getElementById('status').textContent`))
+	}
+	if v := text(t, ctx, `document.getElementById('alt').value`); v != "" {
+		t.Errorf("the alt text field still holds %q after the upload: the next image would get it", v)
+	}
+
+	waitAPI(t, url, "the image stored", func() bool { return len(images(t, url)) == 1 })
+	img := imageByID(t, url, images(t, url)[0].ID)
+	if img.Alt != alt {
+		t.Errorf("GET /api/images/%s: alt %q, want %q", img.ID, img.Alt, alt)
+	}
+	if img.Title != "fruits.jpg" {
+		t.Errorf("GET /api/images/%s: title %q, want the file name", img.ID, img.Title)
+	}
+	// After a reload too, the card is drawn from the API's answer.
+	for _, reload := range []bool{false, true} {
+		if reload {
+			err := chromedp.Do(step(t, ctx),
+				chromedp.Reload(),
+				voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent === 'online' && !!document.querySelector('#gallery li .real')`)),
+			)
+			if err != nil {
+				t.Fatalf("reload: %v", jsError(err))
+			}
+		}
+		if got := text(t, ctx, `document.querySelector('#gallery li .real').alt`); got != alt {
+			t.Errorf("reload %v: the gallery image's alt is %q, want %q", reload, got, alt)
+		}
+		if got := text(t, ctx, `document.querySelector('#gallery li .ph').alt`); got != alt {
+			t.Errorf("reload %v: the placeholder's alt is %q, want %q", reload, got, alt)
+		}
+		if got := text(t, ctx, `String(document.querySelector('#gallery li .ph').getAttribute('aria-hidden'))`); got != "true" {
+			t.Errorf("reload %v: the placeholder has aria-hidden %q, want true (its alt would be read twice)", reload, got)
+		}
+	}
+	screenshot(t, ctx, "gallery-alt")
 }

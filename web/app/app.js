@@ -130,7 +130,13 @@ function card(id) {
   let li = cards.get(id);
   if (li) return li;
   li = document.createElement('li');
-  li.innerHTML = `<div class="frame"><img class="ph" alt=""><img class="real" alt=""></div>
+  // Both images carry the image's alt text (setAlt), but the placeholder is
+  // aria-hidden: it is a traced stand-in stacked under the real image, so
+  // announcing both would read the description twice. The real image is the
+  // one kept in the accessibility tree because it is in the card from the
+  // start (transparent until loaded, which does not hide it from screen
+  // readers) and stays after the placeholder is covered.
+  li.innerHTML = `<div class="frame"><img class="ph" alt="" aria-hidden="true"><img class="real" alt=""></div>
     <div class="meta"><span class="state"></span><progress max="1" value="0" hidden></progress>
     <button type="button" class="del">Delete</button></div>`;
   li.querySelector('.del').onclick = () => fetch('/api/images/' + id, {method: 'DELETE'});
@@ -139,11 +145,17 @@ function card(id) {
   return li;
 }
 
+// setAlt gives a card's two images the same alt text: the user's, or the
+// title (the file name) when they gave none.
+function setAlt(li, text) {
+  for (const img of li.querySelectorAll('.frame img')) img.alt = text;
+}
+
 function upsert(img) {
   const li = card(img.id);
   li.style.setProperty('--ratio', `${img.width} / ${img.height}`);
+  setAlt(li, img.alt || img.title || '');
   const real = li.querySelector('.real');
-  real.alt = img.alt || img.title || '';
   if (!real.src) {
     real.onload = () => real.classList.add('loaded');
     real.src = img.original;
@@ -192,7 +204,9 @@ function upload(form, onProgress) {
   });
 }
 
-async function add(file) {
+// add uploads one file with its alt text ('' when the user gave none: the
+// gallery then shows the file name, which goes as the title).
+async function add(file, alt) {
   const options = currentOptions();
   let bitmap;
   try { bitmap = await createImageBitmap(file); } catch { return alert(`${file.name} is not an image this browser reads`); }
@@ -205,11 +219,12 @@ async function add(file) {
     // The server refused the file (too large, bad options): say why. Only
     // a network failure keeps it in the outbox for later.
     if (e.code) return alert(`${file.name}: ${e.message}`);
-    return keepOffline(file, options);
+    return keepOffline(file, options, alt);
   }
   if (a.existing) return;
   const li = card(a.imageId);
   li.style.setProperty('--ratio', `${fields.width} / ${fields.height}`);
+  setAlt(li, alt || file.name); // now, before the hub's image.added says the same
   status(a.imageId, 'uploading');
   const bar = li.querySelector('progress');
   bar.hidden = false;
@@ -217,12 +232,13 @@ async function add(file) {
   const form = new FormData();
   form.append('file', file);
   form.append('title', file.name);
+  form.append('alt', alt);
   form.append('id', a.imageId);
   form.append('options', JSON.stringify(options));
   try {
     await upload(form, (f) => { bar.value = f; });
   } catch (e) {
-    if (e.message === 'offline') return keepOffline(file, options);
+    if (e.message === 'offline') return keepOffline(file, options, alt);
     status(a.imageId, e.message);
     return;
   }
@@ -235,28 +251,58 @@ async function add(file) {
 
 // ---- offline ---------------------------------------------------------------
 
-async function keepOffline(file, options) {
+async function keepOffline(file, options, alt) {
   let svg = '';
   if (tracer) {
     try { svg = (await tracer.trace(file, options)).svg; } catch { /* the server traces it on sync */ }
   }
-  await outbox.put({opId: crypto.randomUUID(), name: file.name, file, options, svg});
+  await outbox.put({opId: crypto.randomUUID(), name: file.name, file, options, svg, alt});
   renderOutbox();
 }
+
+// outboxItems: the outbox's list items by opId. Kept across renders, so an
+// alt text being typed keeps its focus and caret when another file joins the
+// outbox or one syncs.
+const outboxItems = new Map();
 
 async function renderOutbox() {
   const items = await outbox.all();
   const ul = $('#outbox ul');
-  ul.replaceChildren(...items.map((it) => {
-    const li = document.createElement('li');
-    const img = document.createElement('img');
-    img.alt = it.name;
-    img.height = 48;
-    if (it.svg) img.src = 'data:image/svg+xml,' + encodeURIComponent(it.svg);
-    li.append(img, ' ', it.name);
-    return li;
-  }));
+  const live = new Set(items.map((it) => it.opId));
+  for (const [opId, li] of outboxItems) if (!live.has(opId)) { li.remove(); outboxItems.delete(opId); }
+  ul.replaceChildren(...items.map((it) => outboxItems.get(it.opId) || outboxItem(it)));
   $('#outbox').hidden = items.length === 0;
+}
+
+// outboxItem renders a waiting file: its trace, its name, and its alt text,
+// editable until it syncs (each edit is saved in IndexedDB at once, so a
+// sync or a closed tab does not lose it).
+function outboxItem(it) {
+  const li = document.createElement('li');
+  const img = document.createElement('img');
+  img.alt = ''; // decorative: the name and the alt text beside it say which image it is
+  img.height = 48;
+  if (it.svg) img.src = 'data:image/svg+xml,' + encodeURIComponent(it.svg);
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = it.name;
+  // The visible caption is CSS content (data-caption), so the item's text
+  // stays the file name; the input's own name says which file it is for.
+  const label = document.createElement('label');
+  label.className = 'alt-field';
+  label.dataset.caption = 'Alt text';
+  const input = document.createElement('input');
+  input.type = 'text';
+  input.autocomplete = 'off';
+  input.maxLength = 1000;
+  input.value = it.alt || '';
+  input.placeholder = it.name;
+  input.setAttribute('aria-label', `Alt text for ${it.name}`);
+  input.oninput = () => outbox.update(it.opId, {alt: input.value.trim()});
+  label.append(input);
+  li.append(img, ' ', name, ' ', label);
+  outboxItems.set(it.opId, li);
+  return li;
 }
 
 let syncing = false, syncAgain = false;
@@ -265,15 +311,25 @@ async function syncOutbox() {
   syncing = true;
   syncAgain = false;
   try {
-    for (const it of await outbox.all()) {
+    for (const {opId} of await outbox.all()) {
+      // Read again: the alt text may have been edited since the list was read.
+      const it = await outbox.get(opId);
+      if (!it) continue;
+      // From here the request carries this alt text: stop edits that could
+      // not go with it.
+      const input = outboxItems.get(opId)?.querySelector('input');
+      if (input) input.readOnly = true;
       const form = new FormData();
       form.append('file', it.file, it.name);
       form.append('title', it.name);
+      form.append('alt', it.alt || '');
       form.append('options', JSON.stringify(it.options));
       form.append('opId', it.opId);
       if (it.svg) form.append('svg', it.svg);
       // Offline or a server error: kept for the next sync.
-      try { await upload(form, () => {}); } catch (e) { if (e.message === 'offline' || e.status >= 500) break; }
+      try { await upload(form, () => {}); } catch (e) {
+        if (e.message === 'offline' || e.status >= 500) { if (input) input.readOnly = false; break; }
+      }
       await outbox.remove(it.opId); // synced, or refused for good (the answer said why)
     }
   } finally {
@@ -288,11 +344,18 @@ async function syncOutbox() {
 function wire() {
   const drop = $('#drop');
   const files = $('#files');
+  const altInput = $('#alt');
   // The last file chosen or dropped is the options panel's preview source.
+  // The alt text typed before goes with the files of this choice, and is
+  // cleared so that it does not describe a later, different image.
   const take = (list) => {
     if (list.length) { previewFile = list[0]; if ($('#options').open) preview(); }
-    for (const f of list) add(f);
+    const alt = altInput.value.trim();
+    if (list.length) altInput.value = '';
+    for (const f of list) add(f, alt);
   };
+  // Enter in the alt text opens the file chooser: describe, Enter, choose.
+  $('#alt-form').onsubmit = (e) => { e.preventDefault(); files.click(); };
   files.onchange = () => { take(files.files); files.value = ''; };
   drop.onkeydown = (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); files.click(); } };
   drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };

@@ -1,7 +1,8 @@
 // The outbox: files traced while offline, kept in IndexedDB with their SVG
-// until they are uploaded. Each has a client operation id (opId) that makes
-// the upload idempotent: a replay after a lost response creates nothing
-// twice (docs/api.md).
+// and the alt text the user gave until they are uploaded (the alt text stays
+// editable until then: the API cannot change it afterwards). Each has a
+// client operation id (opId) that makes the upload idempotent: a replay
+// after a lost response creates nothing twice (docs/api.md).
 
 const DB = 'svgtrace', STORE = 'outbox';
 
@@ -27,3 +28,13 @@ async function tx(mode, fn) {
 export const put = (item) => tx('readwrite', (s) => s.put(item));
 export const remove = (opId) => tx('readwrite', (s) => s.delete(opId));
 export const all = () => tx('readonly', (s) => s.getAll());
+export const get = (opId) => tx('readonly', (s) => s.get(opId));
+
+// update merges fields into the item opId, if it is still there, within one
+// transaction: read and write together, so an edit (the alt text, typed
+// while a sync runs) neither resurrects an item the sync removed nor loses
+// the file the item holds.
+export const update = (opId, fields) => tx('readwrite', (s) => {
+  const req = s.get(opId);
+  req.onsuccess = () => { if (req.result) s.put({...req.result, ...fields}); };
+});

@@ -40,8 +40,8 @@ export interface TraceOptions {
 }
 
 /**
- * A progress report: "decode" (the Worker's own: createImageBitmap and
- * downscaling) then tracecore's stages: prepare, decompose, polygon, smooth,
+ * A progress report: "decode" (the Worker's own: createImageBitmap, or a
+ * large JPEG decoded at reduced scale, and downscaling) then tracecore's stages: prepare, decompose, polygon, smooth,
  * optimize (repeated per layer when posterizing), each from 0 to 1.
  */
 export type Stage = 'decode' | 'prepare' | 'decompose' | 'polygon' | 'smooth' | 'optimize' | (string & {});

@@ -542,7 +542,7 @@ func (bb *BrowserBench) section(b *strings.Builder) {
 	p("the page: the same trace plus the copy to the Worker and the result back. The SVG is %s. ", fmtBytes(bb.SVGBytes))
 	p("For comparison, the issue gives esm-potrace-wasm (potrace's C compiled to wasm) ~3.3 ms; not measured here.\n")
 	p("- Placeholder: `tracer.trace(blob)` of picos.jpg (%s, fetched once as a Blob; the tracer created once before), ", fmtBytes(bb.PhotoBytes))
-	p("%d times after %d unmeasured (the first took %s): decoded by createImageBitmap, downscaled on an OffscreenCanvas and traced, ",
+	p("%d times after %d unmeasured (the first took %s): decoded (by WebCodecs' ImageDecoder at 1/8 scale, of its DC scan only: worker.js's scaledJPEG), downscaled on an OffscreenCanvas and traced, ",
 		n.photoRuns, n.photoWarmup, fmtMs(bb.PlaceholderFirst))
 	p("all in the Worker; then an `<img>` of the data URI (%s) put into the page until its load event.\n", fmtBytes(bb.DataURIBytes))
 	p("- Long tasks: a PerformanceObserver for `longtask` registered by the page's first script, before anything else; counted over ")
