@@ -26,8 +26,8 @@ demo: build ## Trace the repo's test bitmaps into ./out, and its photos into pla
 wasm: ## Build the WebAssembly modules (+ .gz, .br, wasm_exec.js) into web/dist, which svgtrace serve embeds.
 	$(GO) run ./wasm/build -o web/dist
 
-build: wasm ## Build the svgtrace command into ./bin, the WebAssembly modules embedded.
-	$(GO) build -o $(BIN)/svgtrace ./backend/cmd/svgtrace
+build: wasm ## Build the svgtrace and svgtrace-server commands into ./bin, the WebAssembly modules embedded.
+	$(GO) build -o $(BIN)/ ./backend/cmd/svgtrace ./backend/cmd/svgtrace-server
 
 test: deps test-native test-fma test-wasm ## Run every test: native, FMA-enabled golden check, js/wasm under Node.
 

@@ -41,8 +41,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "tests:", err)
 		os.Exit(1)
 	}
+	// Both commands, side by side as make build installs them: the tests
+	// run svgtrace serve and svgtrace worker, which svgtrace hands to the
+	// svgtrace-server beside it.
 	binPath = filepath.Join(dir, "svgtrace")
-	build := exec.Command("go", "build", "-o", binPath, "./backend/cmd/svgtrace")
+	build := exec.Command("go", "build", "-o", dir, "./backend/cmd/svgtrace", "./backend/cmd/svgtrace-server")
 	build.Dir = ".." // the module root
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "tests: build svgtrace: %v\n%s", err, out)

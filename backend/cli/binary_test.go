@@ -52,6 +52,35 @@ func TestBinary(t *testing.T) {
 	require.NoError(t, err, string(out))
 	fruits := filepath.Join(pbmDir, "fruits_400.pbm")
 
+	t.Run("ServiceForwarded", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("the stand-in server is a shell script")
+		}
+		// A stand-in svgtrace-server beside a copy of the binary: svgtrace
+		// serve must become it, with the arguments, standard streams and
+		// exit status passed through.
+		dir := t.TempDir()
+		self := filepath.Join(dir, "svgtrace")
+		copyFile(t, bin, self)
+		server := "#!/bin/sh\necho \"server $*\"\nread line; echo \"stdin $line\" >&2\nexit 7\n"
+		require.NoError(t, os.WriteFile(filepath.Join(dir, ServerCommand), []byte(server), 0o755))
+		code, stdout, errOut := runBinary(t, self, "hello\n", "serve", "--addr", "127.0.0.1:0")
+		assert.Equal(t, 7, code)
+		assert.Equal(t, "server serve --addr 127.0.0.1:0\n", stdout)
+		assert.Equal(t, "stdin hello\n", errOut)
+
+		// No svgtrace-server beside it or on PATH: a clear failure.
+		lonely := filepath.Join(t.TempDir(), "svgtrace")
+		copyFile(t, bin, lonely)
+		cmd := exec.Command(lonely, "worker")
+		cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit)
+		assert.Equal(t, exitFail, exit.ExitCode())
+		assert.Contains(t, string(out), "svgtrace worker: svgtrace-server runs serve and worker, and is neither beside this svgtrace nor on PATH")
+	})
+
 	t.Run("PotraceCommandLine", func(t *testing.T) {
 		dir, paths := copyInputs(t, "opencv-logo_400.pbm", "building_400.pbm")
 		code, stdout, errOut := runBinary(t, bin, "", "trace", "-s", paths[0], paths[1], "-t", "100")
@@ -204,4 +233,12 @@ func TestBinary(t *testing.T) {
 		require.Equal(t, exitOK, code, errOut)
 		assert.Regexp(t, `^<svg [^>]*><path fill="#123456" d="M[^"]*"/><path fill="#ffffff" d="M[^"]*"/></svg>\n$`, stdout)
 	})
+}
+
+// copyFile copies an executable.
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(to, b, 0o755))
 }

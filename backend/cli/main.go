@@ -7,11 +7,13 @@ import (
 	"runtime/debug"
 )
 
-// Exit statuses.
+// Exit statuses, the same for every subcommand.
 const (
-	exitOK    = 0
-	exitFail  = 1 // some input failed
-	exitUsage = 2 // the command line is wrong
+	ExitOK    = 0
+	ExitFail  = 1 // some input failed, or the service failed
+	ExitUsage = 2 // the command line is wrong
+
+	exitOK, exitFail, exitUsage = ExitOK, ExitFail, ExitUsage
 )
 
 const usage = `svgtrace turns images into small, smooth SVG traces.
@@ -26,10 +28,32 @@ Usage:
 Run 'svgtrace help COMMAND' for a command's flags.
 `
 
+// Stdio is what a command runs with: its standard streams and its
+// environment (os.Getenv outside tests).
+type Stdio struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// OSStdio is the process's own standard streams and environment.
+func OSStdio() Stdio {
+	return Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// A Service runs one of the server's subcommands, cmd ("serve" or
+// "worker"), with its arguments, and returns its exit status: package
+// servercmd's Run.
+type Service func(cmd string, args []string, stdio Stdio) int
+
 // Main runs the svgtrace command with args (without the program name) and
-// returns its exit status.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
+// returns its exit status. The server's subcommands, serve and worker, are
+// run by services; when services is nil (the svgtrace command, which does
+// not link the server, so that svgtrace trace starts in a few
+// milliseconds) they are handed to the svgtrace-server executable (see
+// forwardService).
+func Main(args []string, stdio Stdio, services Service) int {
+	e := &env{stdin: stdio.Stdin, stdout: stdio.Stdout, stderr: stdio.Stderr, isTerminal: isTerminal, getenv: stdio.Getenv, services: services}
 	return e.main(args)
 }
 
@@ -40,6 +64,7 @@ type env struct {
 	stdout, stderr io.Writer
 	isTerminal     func(w io.Writer) bool
 	getenv         func(string) string // os.Getenv; tests pass their own
+	services       Service             // nil: forwardService
 }
 
 func (e *env) main(args []string) int {
@@ -50,10 +75,11 @@ func (e *env) main(args []string) int {
 	switch args[0] {
 	case "trace":
 		return e.runTrace(args[1:])
-	case "serve":
-		return e.runServe(args[1:])
-	case "worker":
-		return e.runWorker(args[1:])
+	case "serve", "worker":
+		if e.services == nil {
+			return e.forwardService(args)
+		}
+		return e.services(args[0], args[1:], Stdio{Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr, Getenv: e.getenv})
 	case "version", "--version", "-v":
 		fmt.Fprintln(e.stdout, "svgtrace", version())
 		return exitOK

@@ -22,7 +22,7 @@ const pbmDir = "../../tracecore/testdata/pbm"
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := Main(args, strings.NewReader(stdin), &stdout, &stderr)
+	code := Main(args, Stdio{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}, nil)
 	return code, stdout.String(), stderr.String()
 }
 

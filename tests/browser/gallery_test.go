@@ -28,8 +28,11 @@ var (
 func svgtraceBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
-		binPath = filepath.Join(wasmDir, "svgtrace-test-bin")
-		cmd := exec.Command("go", "build", "-o", binPath, "./backend/cmd/svgtrace")
+		// Both commands side by side, as make build installs them:
+		// svgtrace serve runs the svgtrace-server beside it.
+		dir := filepath.Join(wasmDir, "bin")
+		binPath = filepath.Join(dir, "svgtrace")
+		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./backend/cmd/svgtrace", "./backend/cmd/svgtrace-server")
 		cmd.Dir = moduleRoot
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %w\n%s", err, out)

@@ -316,9 +316,12 @@ func bench(ctx context.Context, c *config) error {
 
 	// Build everything once.
 	if !c.skipProcs || !c.skipServe || !c.skipHub {
-		e.svgtrace = filepath.Join(e.tmp, "bin", "svgtrace")
-		logf("go build -o %s ./backend/cmd/svgtrace", e.svgtrace)
-		if err := runQuiet(ctx, e.root, nil, "go", "build", "-o", e.svgtrace, "./backend/cmd/svgtrace"); err != nil {
+		// Both commands side by side, as make build installs them: svgtrace
+		// serve runs the svgtrace-server beside svgtrace.
+		bin := filepath.Join(e.tmp, "bin")
+		e.svgtrace = filepath.Join(bin, "svgtrace")
+		logf("go build -o %s/ ./backend/cmd/svgtrace ./backend/cmd/svgtrace-server", bin)
+		if err := runQuiet(ctx, e.root, nil, "go", "build", "-o", bin+string(filepath.Separator), "./backend/cmd/svgtrace", "./backend/cmd/svgtrace-server"); err != nil {
 			return err
 		}
 	}

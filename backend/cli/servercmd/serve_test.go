@@ -1,11 +1,12 @@
-package cli
+package servercmd
 
 import (
 	"bytes"
-	"io"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/svgtrace/svgtrace/backend/cli"
 )
 
 // TestServiceUsage covers serve's and worker's command lines up to the point
@@ -33,10 +34,9 @@ func TestServiceUsage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			e := &env{stdin: bytes.NewReader(nil), stdout: &stdout, stderr: &stderr,
-				isTerminal: func(io.Writer) bool { return false },
-				getenv:     func(k string) string { return tc.env[k] }}
-			assert.Equal(t, tc.code, e.main(tc.args), "stderr: %s", stderr.String())
+			stdio := cli.Stdio{Stdin: bytes.NewReader(nil), Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(k string) string { return tc.env[k] }}
+			assert.Equal(t, tc.code, cli.Main(tc.args, stdio, Run), "stderr: %s", stderr.String())
 			assert.Contains(t, stdout.String(), tc.stdout)
 			assert.Contains(t, stderr.String(), tc.stderr)
 		})
