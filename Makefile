@@ -9,9 +9,19 @@ OUT       := out
 TESTFLAGS ?=
 # How long each fuzz target runs under make fuzz.
 FUZZTIME  ?= 60s
+# The edge worker's Workers bundle (make edge; git-ignored under out/).
+EDGE_OUT  := $(OUT)/edge
+# workerd, Cloudflare's runtime, from the pinned npm package in
+# wasm/edge/workerd, installed by npm ci into a cache directory named by the
+# hash of the pins (make workerd), as svgtrace-bench installs its peers.
+WORKERD_PINS  := wasm/edge/workerd/package.json wasm/edge/workerd/package-lock.json wasm/edge/workerd/.npmrc
+WORKERD_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/svgtrace-edge
+WORKERD_DIR   := $(WORKERD_CACHE)/npm-$(shell cat $(WORKERD_PINS) 2>/dev/null | sha256sum | cut -c1-16)
+WORKERD_PKG   := workerd-linux-$(if $(filter aarch64 arm64,$(shell uname -m)),arm64,64)
+WORKERD       := $(WORKERD_DIR)/node_modules/@cloudflare/$(WORKERD_PKG)/bin/workerd
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo build wasm test test-native test-fma test-wasm deps bench fuzz clean
+.PHONY: help run demo build wasm edge workerd test test-native test-fma test-wasm deps bench fuzz clean
 
 help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,14 +36,37 @@ demo: build ## Trace the repo's test bitmaps into ./out, and its photos into pla
 wasm: ## Build the WebAssembly modules (+ .gz, .br, wasm_exec.js) into web/dist, which svgtrace serve embeds.
 	$(GO) run ./wasm/build -o web/dist
 
+# Standard Go for js/wasm beside syumai/workers' JavaScript glue, from the
+# module's pinned version (go run PKG@VERSION would ask for the version
+# list, which is refused here). wasm/edge/wrangler.toml deploys the result.
+edge: ## Build the Cloudflare Workers bundle of the edge endpoint into out/edge (docs/edge.md).
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(EDGE_OUT)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(EDGE_OUT)/app.wasm ./wasm/edge
+	@ls -l $(EDGE_OUT)/app.wasm | awk '{printf "app.wasm: %d bytes, ", $$5}'; gzip -9c $(EDGE_OUT)/app.wasm | wc -c | awk '{print $$1 " gzipped"}'
+
+# npm ci does not run install scripts here, and workerd needs none: the
+# binary is in the platform package. Installed into a temporary directory
+# and renamed, so an interrupted install is never taken for a finished one.
+workerd: deps ## Install workerd (Cloudflare's runtime, for the edge tests and benchmark) into ~/.cache/svgtrace-edge when missing.
+	@if [ ! -x "$(WORKERD)" ]; then \
+		set -e; mkdir -p "$(WORKERD_CACHE)"; tmp=$$(mktemp -d "$(WORKERD_CACHE)/tmp-XXXXXX"); \
+		cp $(WORKERD_PINS) "$$tmp"; \
+		echo "npm ci workerd into $(WORKERD_DIR)"; \
+		(cd "$$tmp" && npm ci --no-audit --no-fund --loglevel=error); \
+		rm -rf "$(WORKERD_DIR)"; mv "$$tmp" "$(WORKERD_DIR)"; \
+	fi
+	@"$(WORKERD)" --version
+
 build: wasm ## Build the svgtrace and svgtrace-server commands into ./bin, the WebAssembly modules embedded.
 	$(GO) build -o $(BIN)/ ./backend/cmd/svgtrace ./backend/cmd/svgtrace-server
 
 test: deps test-native test-fma test-wasm ## Run every test: native, FMA-enabled golden check, js/wasm under Node.
 
-test-native:
+# The edge bundle is built once (make edge) and run under workerd by
+# wasm/edge's TestWorkerd, which must run here: SVGTRACE_REQUIRE_TOOLS=1.
+test-native: edge workerd
 	$(GO) vet ./...
-	SVGTRACE_REQUIRE_TOOLS=1 $(GO) test $(TESTFLAGS) ./...
+	SVGTRACE_REQUIRE_TOOLS=1 SVGTRACE_EDGE_BUNDLE=$(CURDIR)/$(EDGE_OUT) SVGTRACE_WORKERD=$(WORKERD) $(GO) test $(TESTFLAGS) ./...
 
 # The goldens again, built for x86-64-v3 where the compiler fuses
 # multiply-adds: the SVG must not change. Skipped on CPUs without FMA.
@@ -66,8 +99,8 @@ deps: ## Install what the tests need when missing (Debian: potrace, librsvg2-bin
 # The harness installs node-potrace and image-trace-loader itself, with npm
 # (installed by deps), from backend/cmd/svgtrace-bench/peers/package-lock.json
 # into a cache directory.
-bench: deps ## Benchmark against potrace, node-potrace and image-trace-loader, wasm against native, and the backend; writes docs/benchmarks.md.
-	$(GO) run ./backend/cmd/svgtrace-bench -o docs/benchmarks.md
+bench: deps workerd ## Benchmark against potrace, node-potrace and image-trace-loader, wasm against native, the backend and the edge worker; writes docs/benchmarks.md.
+	SVGTRACE_WORKERD=$(WORKERD) $(GO) run ./backend/cmd/svgtrace-bench -o docs/benchmarks.md
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPBM$$' -fuzztime $(FUZZTIME) ./tracecore

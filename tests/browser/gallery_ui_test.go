@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,16 +106,7 @@ func TestGalleryKeyboardAndPhone(t *testing.T) {
 		t.Fatalf("load the gallery: %v", jsError(err))
 	}
 	// Tab from the top of the page to the drop zone.
-	var active string
-	for range 10 {
-		if _, err := chromedp.Run(step(t, ctx), chromedp.KeyEvent(kb.Tab)); err != nil {
-			t.Fatalf("tab: %v", err)
-		}
-		if active = text(t, ctx, `document.activeElement.id`); active == "drop" {
-			break
-		}
-	}
-	if active != "drop" {
+	if active := tabUntil(t, ctx, "drop"); active != "drop" {
 		t.Fatalf("10 tabs never reached #drop (last focus %q)", active)
 	}
 	if role := text(t, ctx, `document.activeElement.getAttribute('role')`); role != "button" {
@@ -182,16 +174,7 @@ func TestGalleryAltText(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load the gallery: %v", jsError(err))
 	}
-	var active string
-	for range 10 {
-		if _, err := chromedp.Run(step(t, ctx), chromedp.KeyEvent(kb.Tab)); err != nil {
-			t.Fatalf("tab: %v", err)
-		}
-		if active = text(t, ctx, `document.activeElement.id`); active == "alt" || active == "drop" {
-			break
-		}
-	}
-	if active != "alt" {
+	if active := tabUntil(t, ctx, "alt", "drop"); active != "alt" {
 		t.Fatalf("tabbing reached %q before the alt text field (it should come before the drop zone)", active)
 	}
 	if label := text(t, ctx, `[...document.activeElement.labels].map((l) => l.textContent.trim()).join(' ')`); !strings.Contains(label, "Alt text") {
@@ -253,4 +236,20 @@ func TestGalleryAltText(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "gallery-alt")
+}
+
+// tabUntil presses Tab until the focused element's id is one of ids, at
+// most 10 times, and returns the id focused last.
+func tabUntil(t *testing.T, ctx context.Context, ids ...string) string {
+	t.Helper()
+	var active string
+	for range 10 {
+		if _, err := chromedp.Run(step(t, ctx), chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatalf("tab: %v", err)
+		}
+		if active = text(t, ctx, `document.activeElement.id`); slices.Contains(ids, active) {
+			break
+		}
+	}
+	return active
 }

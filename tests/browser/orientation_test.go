@@ -119,22 +119,7 @@ func orientedJPEG(t *testing.T, o int) []byte {
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
 		t.Fatal(err)
 	}
-	// An APP1 Exif segment right after SOI: a little-endian TIFF header and
-	// one IFD entry, Orientation (0x0112), SHORT, 1 value.
-	tiff := []byte("II*\x00\x08\x00\x00\x00")
-	tiff = binary.LittleEndian.AppendUint16(tiff, 1)
-	tiff = binary.LittleEndian.AppendUint16(tiff, 0x0112)
-	tiff = binary.LittleEndian.AppendUint16(tiff, 3)
-	tiff = binary.LittleEndian.AppendUint32(tiff, 1)
-	tiff = binary.LittleEndian.AppendUint16(tiff, uint16(o))
-	tiff = binary.LittleEndian.AppendUint16(tiff, 0)
-	tiff = binary.LittleEndian.AppendUint32(tiff, 0)
-	payload := append([]byte("Exif\x00\x00"), tiff...)
-	seg := []byte{0xff, 0xe1}
-	seg = binary.BigEndian.AppendUint16(seg, uint16(len(payload)+2))
-	seg = append(seg, payload...)
-	jpg := buf.Bytes()
-	return append(append(append([]byte(nil), jpg[:2]...), seg...), jpg[2:]...)
+	return withOrientation(buf.Bytes(), o)
 }
 
 // coverageMismatch is the share of pixels where two SVGs' coverage differs,
@@ -161,7 +146,8 @@ func coverageMismatch(t *testing.T, a, b string) float64 {
 }
 
 // withOrientation returns the JPEG jpg with an APP1 Exif segment saying
-// orientation o inserted right after SOI, as orientedJPEG makes it.
+// orientation o inserted right after SOI: a little-endian TIFF header and one
+// IFD entry, Orientation (0x0112), SHORT, 1 value.
 func withOrientation(jpg []byte, o int) []byte {
 	tiff := []byte("II*\x00\x08\x00\x00\x00")
 	tiff = binary.LittleEndian.AppendUint16(tiff, 1)

@@ -49,7 +49,13 @@
 //     400 px trace from pixels, the placeholder of picos.jpg, long tasks on
 //     the main thread, first loads, and the gallery's second load offline.
 //     Skipped with a message when Chromium is missing.
-//  9. Prints the markdown report and writes it to -o.
+//  9. Measures the edge worker (edge.go): wasm/edge's Workers bundle under
+//     workerd (SVGTRACE_WORKERD, which make bench installs) on loopback:
+//     bundle size, a fresh process's first answers, the Go start-up each
+//     request pays, and a 400 px trace's latency, requests/s and CPU.
+//     Skipped with a message when workerd is missing.
+//
+// 10. Prints the markdown report and writes it to -o.
 //
 // The exit status is 0 when everything ran, whether or not targets were met
 // (the report says PASS or MISS for each), 1 when something failed and 2 for a
@@ -98,6 +104,7 @@ type config struct {
 	skipServe   bool
 	skipHub     bool
 	skipBrowser bool
+	skipEdge    bool
 	peerRuns    int
 	peerWarmup  int
 	fidelity    bool
@@ -130,6 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.skipServe, "skip-serve", false, "skip the backend benchmarks (uploads and the trace queue of svgtrace serve)")
 	fs.BoolVar(&c.skipHub, "skip-hub", false, "skip the WebSocket hub benchmark (worker completion to a connected client)")
 	fs.BoolVar(&c.skipBrowser, "skip-browser", false, "skip the browser benchmarks (the embed module and the wasm in headless Chromium)")
+	fs.BoolVar(&c.skipEdge, "skip-edge", false, "skip the edge worker benchmark (wasm/edge's bundle under workerd)")
 	fs.IntVar(&c.peerRuns, "peer-runs", 11, fmt.Sprintf("measured runs of each input in each peer comparison process (at most %d over %d pixels)", bigRuns, bigPixels))
 	fs.IntVar(&c.peerWarmup, "peer-warmup", 3, fmt.Sprintf("unmeasured runs of each input first (at most %d over %d pixels)", bigWarmup, bigPixels))
 	fs.BoolVar(&c.fidelity, "fidelity", true, "measure mismatch with rsvg-convert (tracecore/fidelity)")
@@ -304,6 +312,9 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipBrowser {
 		settings = append(settings, browserSettings(c))
 	}
+	if !c.skipEdge {
+		settings = append(settings, edgeSettings())
+	}
 	rep.Settings = strings.Join(settings, "; ")
 
 	// Install the peers first: a failure shows before the long runs.
@@ -387,6 +398,11 @@ func bench(ctx context.Context, c *config) error {
 	if !c.skipBrowser {
 		if rep.Browser, err = browserBenchmarks(ctx, c, e); err != nil {
 			return fmt.Errorf("browser benchmarks: %w", err)
+		}
+	}
+	if !c.skipEdge {
+		if rep.Edge, err = edgeBenchmarks(ctx, e); err != nil {
+			return fmt.Errorf("edge benchmark: %w", err)
 		}
 	}
 	rep.Elapsed = time.Since(start)

@@ -36,6 +36,7 @@ type Report struct {
 	Serve   *ServeBench      // nil when skipped
 	Hub     *HubBench        // nil when skipped
 	Browser *BrowserBench    // nil when skipped
+	Edge    *EdgeBench       // nil when skipped
 }
 
 // A ProcCase is one whole-process comparison: the same inputs and settings
@@ -213,6 +214,9 @@ func (r *Report) Targets() []Target {
 	if r.Browser != nil {
 		ts = append(ts, r.Browser.Targets()...)
 	}
+	if r.Edge != nil {
+		ts = append(ts, r.Edge.Targets()...)
+	}
 	return ts
 }
 
@@ -267,6 +271,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Browser != nil {
 		r.Browser.section(&b)
+	}
+	if r.Edge != nil {
+		r.Edge.section(&b)
 	}
 	return b.String()
 }
