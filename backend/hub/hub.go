@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -443,6 +444,16 @@ func (c *conn) read(ctx context.Context) {
 		if typ != websocket.TextMessage {
 			c.reply(errorMsg("", "bad_message", "messages are JSON text frames"))
 			continue
+		}
+		if !utf8.Valid(data) {
+			// RFC 6455 §8.1: a text frame that is not UTF-8 fails the
+			// connection, with 1007. gorilla does not check; WriteControl
+			// may run beside the writer goroutine.
+			c.hub.log.Info("hub: text frame not UTF-8; closing", "ip", c.ip)
+			c.ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "text frame is not UTF-8"), time.Now().Add(time.Second))
+			c.drain()
+			return
 		}
 		msg, err := Decode(data)
 		if err != nil {

@@ -339,7 +339,7 @@ func TestHubHostileClients(t *testing.T) {
 		for _, m := range []string{``, `{}`, `[]`, `{"v":2,"type":"hello"}`, `{"v":1,"type":"subscribe"}`,
 			`{"v":1,"type":"hello","admin":true}`, `{"v":1,"type":"resume","lastEventId":-1}`,
 			`{"v":1,"type":"plan","contentHash":"` + strings.Repeat("a", 64) + `","bytes":-1,"width":1,"height":1}`,
-			`{"v":1,"type":"hello"}{"v":1,"type":"hello"}`, "\xff\xfe"} {
+			`{"v":1,"type":"hello"}{"v":1,"type":"hello"}`} {
 			require.NoError(t, c.ws.WriteMessage(websocket.TextMessage, []byte(m)))
 			e := c.next(hub.TypeError)
 			assert.Equal(t, "bad_message", e["code"], "%q", m)
@@ -347,6 +347,15 @@ func TestHubHostileClients(t *testing.T) {
 		}
 		c.send(hub.Hello{Header: hdr(hub.TypeHello)})
 		c.next(hub.TypeWelcome)
+	})
+
+	t.Run("InvalidUTF8", func(t *testing.T) {
+		e := setup(t)
+		c := e.dial(t, nil)
+		require.NoError(t, c.ws.WriteMessage(websocket.TextMessage, []byte("{\"v\":1,\"type\":\"hello\",\"clientId\":\"\xff\xfe\"}")))
+		err := readUntilClosed(c.ws, 10*time.Second)
+		assert.True(t, websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData), "%v", err)
+		serving(t, e)
 	})
 
 	t.Run("TwoMiBMessage", func(t *testing.T) {
