@@ -6,21 +6,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/svgtrace/svgtrace/internal/workerd"
 	"github.com/svgtrace/svgtrace/tracecore"
 	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
@@ -196,7 +193,7 @@ func findWorkerd(t *testing.T) string {
 func edgeBundle(t *testing.T) string {
 	t.Helper()
 	if d := os.Getenv("SVGTRACE_EDGE_BUNDLE"); d != "" {
-		for _, f := range bundleFiles {
+		for _, f := range workerd.Modules {
 			if _, err := os.Stat(filepath.Join(d, f)); err != nil {
 				t.Fatalf("SVGTRACE_EDGE_BUNDLE=%s: %v (make edge builds it)", d, err)
 			}
@@ -206,55 +203,8 @@ func edgeBundle(t *testing.T) string {
 	dir := t.TempDir()
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	for _, args := range [][]string{
-		{"run", "github.com/syumai/workers/cmd/workers-assets-gen", "-mode=go", "-o", dir},
-		{"build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "app.wasm"), "./wasm/edge"},
-	} {
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		if args[0] == "build" {
-			cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		}
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go %s: %s", strings.Join(args, " "), out)
-	}
+	require.NoError(t, workerd.Build(context.Background(), root, dir))
 	return dir
-}
-
-// bundleFiles are the modules of the Worker: syumai's glue and the wasm.
-var bundleFiles = []string{"worker.mjs", "wasm_exec.js", "runtime.mjs", "app.wasm"}
-
-// workerdConfig is the capnp config for bundle: one Worker of the bundle's
-// modules and one HTTP socket, whose listening descriptor workerd is
-// given (--socket-fd), so no port is chosen and lost between test and
-// runtime. compatibilityDate is wrangler.toml's.
-//
-// capnp resolves an absolute embed path against its import path, not the
-// file system, so the modules are named relative to the config's dir.
-func workerdConfig(dir, bundle string) (string, error) {
-	var mods strings.Builder
-	for _, f := range bundleFiles {
-		kind := "esModule"
-		if strings.HasSuffix(f, ".wasm") {
-			kind = "wasm"
-		}
-		rel, err := filepath.Rel(dir, filepath.Join(bundle, f))
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&mods, "    (name = %q, %s = embed %q),\n", f, kind, rel)
-	}
-	return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .edge)],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const edge :Workerd.Worker = (
-  modules = [
-` + mods.String() + `  ],
-  compatibilityDate = "2025-09-01",
-);
-`, nil
 }
 
 // startWorkerd runs workerd on the bundle, listening on a loopback port,
@@ -262,72 +212,13 @@ const edge :Workerd.Worker = (
 // cleanup stops it.
 func startWorkerd(t *testing.T, bin, bundle string) string {
 	t.Helper()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "config.capnp")
-	abs, err := filepath.Abs(bundle)
+	p, err := workerd.Start(context.Background(), bin, bundle, t.TempDir(), workerdReady)
 	require.NoError(t, err)
-	text, err := workerdConfig(dir, abs)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(conf, []byte(text), 0o644))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	lf, err := ln.(*net.TCPListener).File()
-	require.NoError(t, err)
-	base := "http://" + ln.Addr().String()
-	ln.Close() // lf keeps the socket listening, for workerd
-
-	var log lockedBuffer
-	cmd := exec.Command(bin, "serve", conf, "--socket-fd", "http=3")
-	cmd.ExtraFiles = []*os.File{lf}
-	cmd.Stdout, cmd.Stderr = &log, &log
-	require.NoError(t, cmd.Start())
-	lf.Close()
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
+		p.Stop()
 		if t.Failed() {
-			t.Logf("workerd output:\n%s", log.String())
+			t.Logf("workerd output:\n%s", p.Output())
 		}
 	})
-
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(workerdReady)
-	for {
-		resp, err := client.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("workerd exited before answering:\n%s", log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("workerd not ready within %v (last error %v):\n%s", workerdReady, err, log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// lockedBuffer collects a process's output for the test's log.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return p.URL
 }

@@ -4,24 +4,21 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
-	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	xdraw "golang.org/x/image/draw"
 
+	"github.com/svgtrace/svgtrace/internal/workerd"
 	"github.com/svgtrace/svgtrace/tracecore/imageio"
 )
 
@@ -98,16 +95,11 @@ func edgeBenchmarks(ctx context.Context, e *env) (*EdgeBench, error) {
 	eb.Workerd = firstLine(output(ctx, e.root, nil, bin, "--version"))
 
 	dir := filepath.Join(e.tmp, "edge")
-	logf("edge: go run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o %s", dir)
-	if err := runQuiet(ctx, e.root, nil, "go", "run", "github.com/syumai/workers/cmd/workers-assets-gen", "-mode=go", "-o", dir); err != nil {
+	logf("edge: the bundle, as make edge builds it, into %s", dir)
+	if err := workerd.Build(ctx, e.root, dir); err != nil {
 		return nil, err
 	}
-	logf("edge: GOOS=js GOARCH=wasm go build -trimpath -ldflags=\"-s -w\" -o %s/app.wasm ./wasm/edge", dir)
-	if err := runQuiet(ctx, e.root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-trimpath", "-ldflags=-s -w",
-		"-o", filepath.Join(dir, "app.wasm"), "./wasm/edge"); err != nil {
-		return nil, err
-	}
-	for _, name := range edgeModules {
+	for _, name := range workerd.Modules {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
@@ -122,31 +114,27 @@ func edgeBenchmarks(ctx context.Context, e *env) (*EdgeBench, error) {
 	eb.ImageName, eb.ImageBytes = "picos.jpg at 400×300, JPEG quality 90", len(img)
 	eb.ImageW, eb.ImageH = edgeSide, edgeSide*3/4
 
-	conf := filepath.Join(dir, "config.capnp")
-	if err := os.WriteFile(conf, []byte(edgeConfig()), 0o644); err != nil {
-		return nil, err
-	}
 	client := &http.Client{Timeout: 60 * time.Second}
 
 	for i := range edgeColdStarts {
-		w, err := startEdgeWorkerd(ctx, bin, conf)
+		w, err := workerd.Start(ctx, bin, dir, dir, edgeReadyTimeout)
 		if err != nil {
 			return nil, err
 		}
-		eb.ColdReadyMs = append(eb.ColdReadyMs, w.readyMs)
-		ms, _, err := edgeTrace(client, w.base, img)
+		eb.ColdReadyMs = append(eb.ColdReadyMs, float64(w.Ready.Microseconds())/1000)
+		ms, _, err := edgeTrace(client, w.URL, img)
 		if err != nil {
-			w.stop()
+			w.Stop()
 			return nil, err
 		}
 		eb.ColdTraceMs = append(eb.ColdTraceMs, ms)
 		if i < edgeColdStarts-1 {
-			w.stop()
+			w.Stop()
 			continue
 		}
 		// The last process stays for the warm runs.
 		err = eb.warmRuns(client, w, img)
-		w.stop()
+		w.Stop()
 		if err != nil {
 			return nil, err
 		}
@@ -157,11 +145,11 @@ func edgeBenchmarks(ctx context.Context, e *env) (*EdgeBench, error) {
 }
 
 // warmRuns measures requests to a running workerd.
-func (eb *EdgeBench) warmRuns(client *http.Client, w *edgeWorkerd, img []byte) error {
-	cpu0 := w.cpuMs()
+func (eb *EdgeBench) warmRuns(client *http.Client, w *workerd.Process, img []byte) error {
+	cpu0 := w.CPUMillis()
 	for range edgeEmptyRuns {
 		start := time.Now()
-		resp, err := client.Get(w.base + "/")
+		resp, err := client.Get(w.URL + "/")
 		if err != nil {
 			return fmt.Errorf("edge: GET /: %w", err)
 		}
@@ -169,17 +157,17 @@ func (eb *EdgeBench) warmRuns(client *http.Client, w *edgeWorkerd, img []byte) e
 		resp.Body.Close()
 		eb.EmptyMs = append(eb.EmptyMs, msSince(start))
 	}
-	eb.EmptyCPUMs = (w.cpuMs() - cpu0) / edgeEmptyRuns
+	eb.EmptyCPUMs = (w.CPUMillis() - cpu0) / edgeEmptyRuns
 
 	for range edgeWarmup {
-		if _, _, err := edgeTrace(client, w.base, img); err != nil {
+		if _, _, err := edgeTrace(client, w.URL, img); err != nil {
 			return err
 		}
 	}
-	cpu0 = w.cpuMs()
+	cpu0 = w.CPUMillis()
 	start := time.Now()
 	for range edgeTraceRuns {
-		ms, n, err := edgeTrace(client, w.base, img)
+		ms, n, err := edgeTrace(client, w.URL, img)
 		if err != nil {
 			return err
 		}
@@ -187,7 +175,7 @@ func (eb *EdgeBench) warmRuns(client *http.Client, w *edgeWorkerd, img []byte) e
 		eb.ResponseSize = n
 	}
 	eb.TraceRPS = edgeTraceRuns / time.Since(start).Seconds()
-	eb.TraceCPUMs = (w.cpuMs() - cpu0) / edgeTraceRuns
+	eb.TraceCPUMs = (w.CPUMillis() - cpu0) / edgeTraceRuns
 
 	var mu sync.Mutex
 	var firstErr error
@@ -201,7 +189,7 @@ func (eb *EdgeBench) warmRuns(client *http.Client, w *edgeWorkerd, img []byte) e
 	for range edgeConcurrency {
 		wg.Go(func() {
 			for range next {
-				ms, _, err := edgeTrace(client, w.base, img)
+				ms, _, err := edgeTrace(client, w.URL, img)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -257,112 +245,6 @@ func edgeImage(root string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// edgeModules are the Worker's modules, as make edge writes them.
-var edgeModules = []string{"worker.mjs", "wasm_exec.js", "runtime.mjs", "app.wasm"}
-
-// edgeConfig is workerd's config for the bundle beside it: one Worker, one
-// HTTP socket whose descriptor is handed over (--socket-fd).
-func edgeConfig() string {
-	var mods strings.Builder
-	for _, f := range edgeModules {
-		kind := "esModule"
-		if strings.HasSuffix(f, ".wasm") {
-			kind = "wasm"
-		}
-		fmt.Fprintf(&mods, "    (name = %q, %s = embed %q),\n", f, kind, f)
-	}
-	return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .edge)],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const edge :Workerd.Worker = (
-  modules = [
-` + mods.String() + `  ],
-  compatibilityDate = "2025-09-01",
-);
-`
-}
-
-// An edgeWorkerd is a running workerd process.
-type edgeWorkerd struct {
-	cmd     *exec.Cmd
-	base    string
-	readyMs float64
-	exited  chan struct{}
-}
-
-// startEdgeWorkerd starts workerd on a loopback socket it is handed and
-// waits for its first answer to GET /.
-func startEdgeWorkerd(ctx context.Context, bin, conf string) (*edgeWorkerd, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	lf, err := ln.(*net.TCPListener).File()
-	ln.Close()
-	if err != nil {
-		return nil, err
-	}
-	defer lf.Close()
-	w := &edgeWorkerd{base: "http://" + ln.Addr().String(), exited: make(chan struct{})}
-	var log bytes.Buffer
-	w.cmd = exec.CommandContext(ctx, bin, "serve", conf, "--socket-fd", "http=3")
-	w.cmd.ExtraFiles = []*os.File{lf}
-	w.cmd.Stdout, w.cmd.Stderr = &log, &log
-	start := time.Now()
-	if err := w.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { w.cmd.Wait(); close(w.exited) }()
-	client := &http.Client{Timeout: 5 * time.Second}
-	for {
-		resp, err := client.Get(w.base + "/")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				w.readyMs = msSince(start)
-				return w, nil
-			}
-		}
-		select {
-		case <-w.exited:
-			return nil, fmt.Errorf("edge: workerd exited: %s", log.String())
-		case <-time.After(2 * time.Millisecond):
-		}
-		if time.Since(start) > edgeReadyTimeout {
-			w.stop()
-			return nil, errors.New("edge: workerd not ready within 30 s")
-		}
-	}
-}
-
-func (w *edgeWorkerd) stop() {
-	w.cmd.Process.Kill()
-	<-w.exited
-}
-
-// cpuMs is the process's user and system CPU time so far, from
-// /proc/PID/stat (NaN where there is none).
-func (w *edgeWorkerd) cpuMs() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", w.cmd.Process.Pid))
-	if err != nil {
-		return math.NaN()
-	}
-	// Fields after the command name, which is in parentheses: utime and
-	// stime are the 12th and 13th of them, in clock ticks (USER_HZ, 100
-	// on Linux).
-	_, rest, _ := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return math.NaN()
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) * 10
 }
 
 func gzipLen(b []byte) int {
