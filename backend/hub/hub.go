@@ -282,13 +282,20 @@ func (h *Hub) encode(ctx context.Context, ev store.Event) []byte {
 	hd := Header{V: Version, EventID: ev.ID}
 	var msg any
 	switch ev.Type {
-	case store.EventImageAdded:
-		hd.Type = TypeImageAdded
+	case store.EventImageAdded, store.EventImageUpdated:
+		// Both carry the image as the API shows it, as of the event: a
+		// replay shows each state in order, never a later one early.
 		var p struct {
 			Image json.RawMessage `json:"image"`
 		}
 		json.Unmarshal(ev.Payload, &p) // an old event without the image is still an announcement
-		msg = ImageAdded{Header: hd, ImageID: ev.ImageID, Image: p.Image}
+		if ev.Type == store.EventImageAdded {
+			hd.Type = TypeImageAdded
+			msg = ImageAdded{Header: hd, ImageID: ev.ImageID, Image: p.Image}
+		} else {
+			hd.Type = TypeImageUpdated
+			msg = ImageUpdated{Header: hd, ImageID: ev.ImageID, Image: p.Image}
+		}
 	case store.EventImageDeleted:
 		hd.Type = TypeImageDeleted
 		msg = ImageDeleted{Header: hd, ImageID: ev.ImageID}

@@ -33,6 +33,7 @@ const (
 	TypeTraced       = "traced"
 	TypeFailed       = "failed"
 	TypeImageAdded   = "image.added"
+	TypeImageUpdated = "image.updated"
 	TypeImageDeleted = "image.deleted"
 	TypeError        = "error"
 )
@@ -157,6 +158,14 @@ type Failed struct {
 
 // ImageAdded announces a new image, as GET /api/images/{id} shows it.
 type ImageAdded struct {
+	Header
+	ImageID string          `json:"imageId"`
+	Image   json.RawMessage `json:"image,omitempty"`
+}
+
+// ImageUpdated announces a change of an image's title or alt text (PATCH
+// /api/images/{id}), with the image as it is after the change.
+type ImageUpdated struct {
 	Header
 	ImageID string          `json:"imageId"`
 	Image   json.RawMessage `json:"image,omitempty"`

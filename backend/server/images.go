@@ -1,12 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +173,105 @@ func (s *Server) handlePlaceholder(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, "", img.TracedAt, strings.NewReader(img.SVG))
+}
+
+// maxPatchBytes bounds a PATCH body: its two text fields at maxFieldBytes
+// each, as JSON may spell them (up to six bytes a byte: \u0000), and the
+// keys. Longer is an over-long value whatever it holds.
+const maxPatchBytes = 2*6*maxFieldBytes + 1<<10
+
+// handlePatch changes an image's title and alt text: the fields given,
+// each as bounded as at upload.
+func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
+	title, alt, err := readPatch(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	img, err := s.updateText(r.Context(), id, title, alt)
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, errorf(http.StatusNotFound, CodeNotFound, "no image %q", id))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(img, true))
+}
+
+// readPatch reads a PATCH body, {"title"?: string, "alt"?: string}: nil
+// for a field not given. Anything else (other keys, null or other types,
+// a value over maxFieldBytes, data after the object) is a 400.
+func readPatch(w http.ResponseWriter, r *http.Request) (title, alt *string, err error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPatchBytes))
+	if err != nil {
+		var tooLong *http.MaxBytesError
+		if errors.As(err, &tooLong) {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "the body is over %d bytes: a value is over %d bytes", maxPatchBytes, maxFieldBytes)
+		}
+		return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "read the body: %v", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, `the body must be a JSON object {"title"?: string, "alt"?: string}`)
+	}
+	// Sorted, so a body with two bad fields always names the same one.
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		var dst **string
+		switch k {
+		case "title":
+			dst = &title
+		case "alt":
+			dst = &alt
+		default:
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "unknown field %q (want title or alt)", k)
+		}
+		var v string
+		// null is no string: a field is given as a string or left out.
+		if raw := fields[k]; bytes.Equal(raw, []byte("null")) || json.Unmarshal(raw, &v) != nil {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "field %q must be a string", k)
+		}
+		if len(v) > maxFieldBytes {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "field %q is over %d bytes", k, maxFieldBytes)
+		}
+		*dst = &v
+	}
+	return title, alt, nil
+}
+
+// updateText changes the image's title and alt text (nil: unchanged) and,
+// if that changed anything, appends its image.updated event in the same
+// transaction: the event exists if and only if the change committed, and a
+// PATCH that changes nothing announces nothing.
+func (s *Server) updateText(ctx context.Context, id string, title, alt *string) (store.Image, error) {
+	// A client hanging up must not cut the transaction short (store.Detach).
+	ctx, cancel := store.Detach(ctx)
+	defer cancel()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Image{}, err
+	}
+	defer tx.Rollback() // after Commit, a no-op; unchanged, there is nothing to commit
+	img, changed, err := store.UpdateImageText(ctx, tx, id, title, alt)
+	if err != nil || !changed {
+		return img, err
+	}
+	if _, err := store.AppendEvent(ctx, tx, id, store.EventImageUpdated, imageEvent(img)); err != nil {
+		return store.Image{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Image{}, fmt.Errorf("server: update text of image %s: %w", id, err)
+	}
+	return img, nil
+}
+
+// imageEvent is the payload of image.added and image.updated: the image as
+// lists show it (the hub forwards it as the message's "image").
+func imageEvent(img store.Image) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"image": toJSON(img, false)}) // imageJSON always marshals
+	return b
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {

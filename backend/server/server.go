@@ -61,7 +61,7 @@ type Config struct {
 	// (any user name). The dashboard can cancel and delete jobs: set it
 	// whenever the server listens beyond loopback.
 	AdminPassword string
-	// Token, when set, is required for writes: POST and DELETE under
+	// Token, when set, is required for writes: POST, PATCH and DELETE under
 	// /api/images (Authorization: Bearer TOKEN) and the hub's plans and
 	// results. svgtrace serve refuses to listen beyond loopback without it.
 	Token string
@@ -137,6 +137,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /api/images", s.handleList)
 	s.mux.HandleFunc("GET /api/images/{id}", s.handleGet)
 	s.mux.Handle("DELETE /api/images/{id}", s.guardWrite(http.HandlerFunc(s.handleDelete)))
+	s.mux.Handle("PATCH /api/images/{id}", s.guardWrite(http.HandlerFunc(s.handlePatch)))
 	s.mux.HandleFunc("GET /api/images/{id}/original", s.handleOriginal)
 	s.mux.HandleFunc("GET /api/images/{id}/placeholder.svg", s.handlePlaceholder)
 	s.mux.HandleFunc("GET /wasm/{name}", s.handleWasm)

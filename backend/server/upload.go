@@ -403,8 +403,7 @@ func (s *Server) store(ctx context.Context, f *form, key string) ([]store.Image,
 		}
 		id := imgs[i].ID
 		if created[i] {
-			added, _ := json.Marshal(map[string]any{"image": toJSON(imgs[i], false)})
-			if _, err := store.AppendEvent(ctx, tx, id, store.EventImageAdded, json.RawMessage(added)); err != nil {
+			if _, err := store.AppendEvent(ctx, tx, id, store.EventImageAdded, imageEvent(imgs[i])); err != nil {
 				return fail(err)
 			}
 		}

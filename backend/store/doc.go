@@ -36,7 +36,10 @@
 // change this package makes appends its event in the same transaction
 // (DeleteImage: image.deleted, SaveTrace: traced, FailTrace: failed), so an
 // event exists if and only if its change committed; AppendEvent takes the
-// caller's transaction for the same reason.
+// caller's transaction for the same reason. The server appends image.added
+// (InsertImage) and image.updated (UpdateImageText) itself, in the
+// transaction of the change, because their payload is the image as its API
+// shows it.
 //
 // Idempotent uploads. UNIQUE(content_hash, options_key) on images makes the
 // same bytes with the same trace options one image, however many uploads race.

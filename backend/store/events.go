@@ -16,6 +16,10 @@ const (
 	// EventImageAdded is appended by the uploader, in the transaction that
 	// inserts the image.
 	EventImageAdded = "image.added"
+	// EventImageUpdated is appended by the server, in the transaction that
+	// changes an image's title or alt text (UpdateImageText), only when
+	// something changed.
+	EventImageUpdated = "image.updated"
 )
 
 // MaxEventsLimit caps EventsAfter's batch size.

@@ -297,6 +297,43 @@ func (db *DB) ListImages(ctx context.Context, after Cursor, limit int) ([]Image,
 	return imgs, next, nil
 }
 
+// UpdateImageText sets the image's title and alt text where title or alt
+// is not nil, through q, and returns the image as stored and whether it
+// changed. Values equal to the stored ones change nothing: no row is
+// written, so the caller appends no event. The comparison is part of the
+// UPDATE, decided under the database's write lock, never a read-then-write
+// in Go. It returns ErrNotFound if there is no such image.
+//
+// The caller appends the EventImageUpdated event, with the image as the API
+// shows it, in the same transaction (q must then be that *sql.Tx), as the
+// uploader does for EventImageAdded.
+func UpdateImageText(ctx context.Context, q Querier, id string, title, alt *string) (_ Image, changed bool, err error) {
+	// NULL for a field not given: coalesce keeps the stored value.
+	var t, a sql.NullString
+	if title != nil {
+		t = sql.NullString{String: *title, Valid: true}
+	}
+	if alt != nil {
+		a = sql.NullString{String: *alt, Valid: true}
+	}
+	img, err := scanImage(q.QueryRowContext(ctx, `UPDATE images
+		SET title = coalesce(?, title), alt = coalesce(?, alt), updated_at = ?
+		WHERE id = ? AND (title IS NOT coalesce(?, title) OR alt IS NOT coalesce(?, alt))
+		RETURNING `+imageColumns, t, a, time.Now().UnixMilli(), id, t, a))
+	if err == nil {
+		return img, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Image{}, false, fmt.Errorf("store: update text of image %s: %w", id, err)
+	}
+	// No row: absent, or nothing to change.
+	img, err = GetImageTx(ctx, q, id)
+	if err != nil {
+		return Image{}, false, err
+	}
+	return img, false, nil
+}
+
 // DeleteImage deletes the image with id and, in the same transaction,
 // appends an EventImageDeleted event, so subscribers learn of every delete
 // and of no delete that did not happen. It returns ErrNotFound if there is

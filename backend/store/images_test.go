@@ -261,6 +261,53 @@ func testDeleteImage(t *testing.T, b backend) {
 	assert.NotEqual(t, img.ID, again.ID)
 }
 
+func TestUpdateImageText(t *testing.T) { eachBackend(t, testUpdateImageText) }
+
+func testUpdateImageText(t *testing.T, b backend) {
+	ctx := context.Background()
+	db := b.migrated(t)
+	img, _, err := db.InsertImage(ctx, nil, newImage("text"))
+	require.NoError(t, err)
+	str := func(s string) *string { return &s }
+
+	// Run in order: each row starts from the previous one's result.
+	for _, tc := range []struct {
+		name         string
+		title, alt   *string
+		changed      bool
+		wantT, wantA string
+	}{
+		{name: "AltOnly", alt: str("a new"), changed: true, wantT: "t text", wantA: "a new"},
+		{name: "TitleOnly", title: str("t new"), changed: true, wantT: "t new", wantA: "a new"},
+		{name: "SameValues", title: str("t new"), alt: str("a new"), wantT: "t new", wantA: "a new"},
+		{name: "Nothing", wantT: "t new", wantA: "a new"},
+		{name: "Both", title: str(""), alt: str("a both"), changed: true, wantT: "", wantA: "a both"},
+		{name: "OneSameOneNew", title: str(""), alt: str("a last"), changed: true, wantT: "", wantA: "a last"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed, err := UpdateImageText(ctx, db, img.ID, tc.title, tc.alt)
+			require.NoError(t, err)
+			assert.Equal(t, tc.changed, changed)
+			assert.Equal(t, tc.wantT, got.Title)
+			assert.Equal(t, tc.wantA, got.Alt)
+			stored, err := db.GetImage(ctx, img.ID)
+			require.NoError(t, err)
+			assert.Equal(t, got, stored, "the answer is the row as stored")
+		})
+	}
+
+	t.Run("NotFound", func(t *testing.T) {
+		_, _, err := UpdateImageText(ctx, db, "nosuchimage", str("x"), nil)
+		require.ErrorIs(t, err, ErrNotFound)
+		_, _, err = UpdateImageText(ctx, db, "nosuchimage", nil, nil)
+		require.ErrorIs(t, err, ErrNotFound)
+	})
+
+	evs, err := db.EventsAfter(ctx, 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, evs, "the caller appends the event")
+}
+
 func TestFence(t *testing.T) { eachBackend(t, testFence) }
 
 func testFence(t *testing.T, be backend) {

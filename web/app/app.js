@@ -97,6 +97,10 @@ async function onMessage(m) {
       break;
     }
     case 'image.added': if (m.image) upsert(m.image); break;
+    // Only the text: the rest of the card follows its own events. An image
+    // this page does not show (deleted since, or beyond the first page) gets
+    // no card from a change of its text.
+    case 'image.updated': { const li = cards.get(m.imageId); if (li && m.image) setText(li, m.image); break; }
     case 'progress': progress(m.imageId, m.fraction, m.stage); break;
     case 'traced': placeholder(m.imageId, m.placeholder); break;
     case 'failed': status(m.imageId, 'failed: ' + m.error); break;
@@ -138,8 +142,14 @@ function card(id) {
   // readers) and stays after the placeholder is covered.
   li.innerHTML = `<div class="frame"><img class="ph" alt="" aria-hidden="true"><img class="real" alt=""></div>
     <div class="meta"><span class="state"></span><progress max="1" value="0" hidden></progress>
-    <button type="button" class="del">Delete</button></div>`;
+    <span class="actions"><button type="button" class="edit" aria-expanded="false">Edit alt text</button>
+    <button type="button" class="del">Delete</button></span></div>
+    <form class="alt-edit" hidden><label class="alt-field">Alt text
+      <input name="alt" type="text" autocomplete="off" maxlength="1000"></label>
+      <span class="alt-buttons"><button type="submit">Save</button><button type="button" class="cancel">Cancel</button></span>
+      <p class="alt-error" role="alert" hidden></p></form>`;
   li.querySelector('.del').onclick = () => fetch('/api/images/' + id, {method: 'DELETE'});
+  altEditor(li, id);
   cards.set(id, li);
   $('#gallery').prepend(li);
   return li;
@@ -151,10 +161,87 @@ function setAlt(li, text) {
   for (const img of li.querySelectorAll('.frame img')) img.alt = text;
 }
 
+// setText keeps a card's title and alt text (the editor starts from the
+// stored alt text, not from the title shown in its place) and shows them.
+function setText(li, img) {
+  li.dataset.title = img.title || '';
+  li.dataset.alt = img.alt || '';
+  setAlt(li, img.alt || img.title || '');
+}
+
+// altEditor wires a card's "Edit alt text" button to its inline form: the
+// button opens it with the stored alt text; Enter (the form's submit) saves
+// it with PATCH, Escape or Cancel closes it unchanged, and either way the
+// focus goes back to the button. The card shows the new text once the
+// server has stored it; every other gallery learns it from image.updated.
+function altEditor(li, id) {
+  const edit = li.querySelector('.edit'), form = li.querySelector('.alt-edit');
+  const input = form.elements.alt, save = form.querySelector('[type=submit]'), error = form.querySelector('.alt-error');
+  const close = () => {
+    form.hidden = true;
+    edit.setAttribute('aria-expanded', 'false');
+    edit.focus();
+  };
+  edit.onclick = () => {
+    if (!form.hidden) return input.focus();
+    input.value = li.dataset.alt || '';
+    error.hidden = true;
+    form.hidden = false;
+    edit.setAttribute('aria-expanded', 'true');
+    input.focus();
+    input.select();
+  };
+  form.querySelector('.cancel').onclick = close;
+  form.onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); close(); } };
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    try {
+      setText(li, await saveAlt(id, input.value.trim()));
+      close();
+    } catch (err) {
+      // Kept open with the text typed, so nothing is lost: say why.
+      error.textContent = `Not saved: ${err.message}`;
+      error.hidden = false;
+    } finally {
+      save.disabled = false;
+    }
+  };
+}
+
+// saveAlt stores an image's alt text (PATCH /api/images/{id}) and returns
+// the image as the server has it.
+async function saveAlt(id, alt) {
+  let res;
+  try {
+    res = await fetch('/api/images/' + encodeURIComponent(id), {method: 'PATCH',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify({alt})});
+  } catch {
+    throw new Error('offline');
+  }
+  if (!res.ok) {
+    let msg = res.statusText;
+    try { msg = (await res.json()).error || msg; } catch { /* not JSON: a proxy's page */ }
+    throw Object.assign(new Error(msg), {status: res.status});
+  }
+  return res.json();
+}
+
+// keepAlt puts the alt text typed for an upload on the image the upload
+// turned out to be already (the same bytes with the same options are one
+// image: the server stored nothing, this text included). Without it the
+// description would be lost without a word. Nothing typed is nothing to
+// keep, and must not clear the text the image has.
+function keepAlt(id, alt, stored) {
+  if (!alt || alt === stored) return;
+  saveAlt(id, alt).then((img) => { const li = cards.get(id); if (li) setText(li, img); })
+    .catch((e) => console.warn(`svgtrace: alt text of ${id} not saved:`, e.message));
+}
+
 function upsert(img) {
   const li = card(img.id);
   li.style.setProperty('--ratio', `${img.width} / ${img.height}`);
-  setAlt(li, img.alt || img.title || '');
+  setText(li, img);
   const real = li.querySelector('.real');
   if (!real.src) {
     real.onload = () => real.classList.add('loaded');
@@ -221,10 +308,14 @@ async function add(file, alt) {
     if (e.code) return alert(`${file.name}: ${e.message}`);
     return keepOffline(file, options, alt);
   }
-  if (a.existing) return;
+  if (a.existing) {
+    // Nothing to upload; the server keeps its bytes and trace.
+    keepAlt(a.imageId, alt);
+    return;
+  }
   const li = card(a.imageId);
   li.style.setProperty('--ratio', `${fields.width} / ${fields.height}`);
-  setAlt(li, alt || file.name); // now, before the hub's image.added says the same
+  setText(li, {title: file.name, alt}); // now, before the hub's image.added says the same
   status(a.imageId, 'uploading');
   const bar = li.querySelector('progress');
   bar.hidden = false;
@@ -236,7 +327,8 @@ async function add(file, alt) {
   form.append('id', a.imageId);
   form.append('options', JSON.stringify(options));
   try {
-    await upload(form, (f) => { bar.value = f; });
+    const [img] = (await upload(form, (f) => { bar.value = f; })).images;
+    if (!img.created) keepAlt(img.id, alt, img.alt); // someone else's upload of the same bytes came first
   } catch (e) {
     if (e.message === 'offline') return keepOffline(file, options, alt);
     status(a.imageId, e.message);
@@ -327,7 +419,12 @@ async function syncOutbox() {
       form.append('opId', it.opId);
       if (it.svg) form.append('svg', it.svg);
       // Offline or a server error: kept for the next sync.
-      try { await upload(form, () => {}); } catch (e) {
+      try {
+        const [img] = (await upload(form, () => {})).images;
+        // Uploaded meanwhile from elsewhere (or this is a replay): keep the
+        // alt text typed here all the same.
+        if (!img.created) keepAlt(img.id, it.alt, img.alt);
+      } catch (e) {
         if (e.message === 'offline' || e.status >= 500) { if (input) input.readOnly = false; break; }
       }
       await outbox.remove(it.opId); // synced, or refused for good (the answer said why)

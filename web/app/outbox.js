@@ -1,6 +1,6 @@
 // The outbox: files traced while offline, kept in IndexedDB with their SVG
 // and the alt text the user gave until they are uploaded (the alt text stays
-// editable until then: the API cannot change it afterwards). Each has a
+// editable here until then, and on the image's card after). Each has a
 // client operation id (opId) that makes the upload idempotent: a replay
 // after a lost response creates nothing twice (docs/api.md).
 
