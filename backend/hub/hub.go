@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -119,8 +120,11 @@ type Hub struct {
 	ringFrom int64
 	changed  chan struct{}
 	latest   atomic.Int64 // the newest event id read
-	conns    sync.WaitGroup
-	closed   chan struct{}
+	// following is set once Run has read where the events end: before,
+	// latest says nothing, and writers read the database for a resume.
+	following atomic.Bool
+	conns     sync.WaitGroup
+	closed    chan struct{}
 }
 
 // encoded is an event as a connection sends it.
@@ -143,7 +147,10 @@ func New(cfg Config) *Hub {
 	if cfg.ReadLimit <= 0 {
 		cfg.ReadLimit = DefaultReadLimit
 	}
-	h := &Hub{cfg: cfg, log: cfg.Logger, perIP: map[string]int{}, changed: make(chan struct{}), closed: make(chan struct{})}
+	h := &Hub{cfg: cfg, log: cfg.Logger, perIP: map[string]int{}, changed: make(chan struct{}), closed: make(chan struct{}),
+		// Until Run has read where the events end, the ring covers none:
+		// a resume reads the database instead of finding an empty ring.
+		ringFrom: math.MaxInt64}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: handshakeTimeout,
 		ReadBufferSize:   4096,
@@ -183,10 +190,15 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.cfg.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&last); err != nil {
 		return fmt.Errorf("hub: read the newest event: %w", err)
 	}
+	// From here the ring covers what follows last. Writers that resumed
+	// before (from the database) are woken once, so events committed
+	// between their read and this one reach them now, not at the next
+	// publish.
 	h.mu.Lock()
 	h.ringFrom = last
 	h.mu.Unlock()
-	h.latest.Store(last)
+	h.following.Store(true)
+	h.publish(nil, last)
 	tick := time.NewTicker(tailInterval)
 	defer tick.Stop()
 	for {
@@ -261,15 +273,18 @@ func (h *Hub) since(ctx context.Context, id int64) ([]encoded, error) {
 		return out, nil
 	}
 	h.mu.Unlock()
-	latest := h.latest.Load()
+	following, latest := h.following.Load(), h.latest.Load()
 	evs, err := h.cfg.DB.EventsAfter(ctx, id, batch)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]encoded, 0, len(evs))
 	for _, ev := range evs {
-		if ev.ID > latest {
-			break // not published yet: the ring will have it
+		// Not published yet: the ring will have it. Before Run follows,
+		// the database is all there is. Either way a writer's cursor only
+		// moves forward, so nothing is sent twice.
+		if following && ev.ID > latest {
+			break
 		}
 		out = append(out, encoded{id: ev.ID, msg: h.encode(ctx, ev)}) // nil msg: skipped, the cursor moves
 	}
@@ -566,7 +581,7 @@ func (c *conn) write(ctx context.Context) {
 			continue
 		default:
 		}
-		if cursor >= 0 && cursor < c.hub.latest.Load() {
+		if cursor >= 0 && (cursor < c.hub.latest.Load() || !c.hub.following.Load()) {
 			evs, err := c.hub.since(ctx, cursor)
 			if err != nil {
 				c.hub.log.Warn("hub: read events for a client", "err", err)
