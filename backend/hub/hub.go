@@ -231,6 +231,20 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
+// newest is the id of the newest event: the last Run read, or before Run
+// follows the table, the table's own (a server just starting would
+// otherwise say 0, and a client resuming from it replay everything).
+func (h *Hub) newest(ctx context.Context) int64 {
+	if h.following.Load() {
+		return h.latest.Load()
+	}
+	var id int64
+	if err := h.cfg.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id); err != nil {
+		h.log.Warn("hub: read the newest event", "err", err)
+	}
+	return id
+}
+
 // publish appends events to the ring and wakes every writer.
 func (h *Hub) publish(enc []encoded, last int64) {
 	h.mu.Lock()
@@ -509,7 +523,7 @@ func (c *conn) handle(ctx context.Context, msg any) bool {
 	case *Hello:
 		c.caps = m.Capabilities
 		return c.reply(mustJSON(Welcome{Header: Header{V: Version, Type: TypeWelcome},
-			LastEventID: c.hub.latest.Load(), MaxMessage: c.hub.cfg.ReadLimit}))
+			LastEventID: c.hub.newest(ctx), MaxMessage: c.hub.cfg.ReadLimit}))
 	case *Resume:
 		select {
 		case c.resume <- m.LastEventID:

@@ -44,6 +44,14 @@ func TestResumeBeforeRun(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	t.Cleanup(func() { ws.Close() })
+	// The welcome says where the events end, though the hub does not
+	// follow them yet.
+	require.NoError(t, ws.WriteJSON(hub.Hello{Header: hub.Header{V: hub.Version, Type: hub.TypeHello}}))
+	var welcome hub.Welcome
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	require.NoError(t, ws.ReadJSON(&welcome))
+	require.Equal(t, hub.TypeWelcome, welcome.Type)
+	require.EqualValues(t, 3, welcome.LastEventID)
 	require.NoError(t, ws.WriteJSON(hub.Resume{Header: hub.Header{V: hub.Version, Type: hub.TypeResume}}))
 
 	// next returns the image id of the next image.deleted, within 10 s.
