@@ -104,6 +104,11 @@ type Options struct {
 	// Omitted from JSON when false, so the JSON (and the idempotency key)
 	// of options that do not set it is unchanged.
 	Opaque bool `json:"opaque,omitempty"`
+	// FillColor is the colour Opaque fills the enclosed white regions with,
+	// #rgb or #rrggbb; empty means white, potrace's default. It needs
+	// Opaque (potrace's --fillcolor implies --opaque; the command line sets
+	// both). Omitted from JSON when empty.
+	FillColor string `json:"fillcolor,omitempty"`
 }
 
 // DefaultOptions returns potrace's defaults: turd size 2, minority turn policy,
@@ -224,6 +229,10 @@ func (o Options) Validate() error {
 		return bad("maxpixels", "%d is negative", o.MaxPixels)
 	case o.MaxSide < 0:
 		return bad("maxside", "%d is negative", o.MaxSide)
+	case o.FillColor != "" && !isHexColor(o.FillColor):
+		return bad("fillcolor", "%q is not #rgb or #rrggbb", o.FillColor)
+	case o.FillColor != "" && !o.Opaque:
+		return bad("fillcolor", "%q needs opaque: it is the colour of the enclosed white regions opaque fills", o.FillColor)
 	case o.Opaque && o.Steps >= 2:
 		// A posterized trace's layers are opaque already, and which of its
 		// holes potrace would fill has no answer: there is no potrace mode
@@ -321,6 +330,12 @@ func (p TurnPolicy) valid() bool {
 		}
 	}
 	return false
+}
+
+// isHexColor reports whether s is a #rgb or #rrggbb colour.
+func isHexColor(s string) bool {
+	_, ok := parseHexColor(s)
+	return ok
 }
 
 // parseHexColor returns the lowercase canonical form of a #rgb or #rrggbb

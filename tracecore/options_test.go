@@ -253,6 +253,20 @@ func TestOptions(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidOptions)
 		require.ErrorContains(t, err, "opaque cannot be combined with steps 4")
 		require.NoError(t, json.Unmarshal([]byte(`{"opaque":true,"steps":1}`), &back))
+		// fillcolor: omitted when empty, a colour, and only with opaque.
+		require.NotContains(t, string(data), "fillcolor")
+		require.NoError(t, json.Unmarshal([]byte(`{"opaque":true,"fillcolor":"#F00"}`), &back))
+		require.Equal(t, "#F00", back.FillColor)
+		for body, want := range map[string]string{
+			`{"fillcolor":"#ff0000"}`:                `fillcolor "#ff0000" needs opaque`,
+			`{"opaque":true,"fillcolor":"red"}`:      `fillcolor "red" is not #rgb or #rrggbb`,
+			`{"opaque":true,"fillcolor":"auto"}`:     `fillcolor "auto" is not #rgb or #rrggbb`,
+			`{"opaque":true,"fillcolor":"#ff00000"}`: `fillcolor "#ff00000" is not #rgb or #rrggbb`,
+		} {
+			err := json.Unmarshal([]byte(body), &back)
+			require.ErrorIs(t, err, ErrInvalidOptions, body)
+			require.ErrorContains(t, err, want, body)
+		}
 	})
 
 	t.Run("Placeholder", func(t *testing.T) {

@@ -70,7 +70,11 @@ func (r *Result) AppendSVG(dst []byte) []byte {
 			color = "#000000"
 		}
 		if r.Options.Opaque {
-			dst = r.appendOpaque(dst, color)
+			fill, ok := parseHexColor(r.Options.FillColor)
+			if !ok {
+				fill = opaqueFill
+			}
+			dst = r.appendOpaque(dst, color, fill)
 		} else {
 			dst = append(dst, `<path fill="`...)
 			dst = append(dst, color...)
@@ -126,8 +130,8 @@ func (r *Result) appendPathsWhere(dst []byte, paths []Path, keep []bool) []byte 
 	return w.Buf
 }
 
-// opaqueFill is the colour Options.Opaque gives the enclosed white regions,
-// potrace's --opaque default.
+// opaqueFill is the colour Options.Opaque gives the enclosed white regions
+// when Options.FillColor names none, potrace's --opaque default.
 const opaqueFill = "#ffffff"
 
 // appendOpaque writes a single-layer trace the way potrace --opaque renders
@@ -137,7 +141,7 @@ const opaqueFill = "#ffffff"
 //   - the first, in the trace's colour, holds only the outermost outlines,
 //     so it fills every black region and every white region enclosed by
 //     one: the trace's silhouette;
-//   - the second, white and drawn over it, holds every hole and every
+//   - the second, in fill (white by default) and drawn over it, holds every hole and every
 //     outline inside a hole. Holes wind opposite to outlines, so under the
 //     nonzero rule a point inside a hole and k of its nested outlines and
 //     holes has winding −1 when k is even (a white region: filled) and 0
@@ -148,7 +152,7 @@ const opaqueFill = "#ffffff"
 // so an edge pixel between black and white is a blend of the two with no
 // see-through seam, as in potrace's rendering. A trace with no hole writes
 // the plain form's bytes.
-func (r *Result) appendOpaque(dst []byte, color string) []byte {
+func (r *Result) appendOpaque(dst []byte, color, fill string) []byte {
 	inner := nestedPaths(r.Paths)
 	outer := make([]bool, len(inner))
 	anyOuter, anyInner := false, false
@@ -165,7 +169,9 @@ func (r *Result) appendOpaque(dst []byte, color string) []byte {
 		dst = append(dst, `"/>`...)
 	}
 	if anyInner {
-		dst = append(dst, `<path fill="`+opaqueFill+`" d="`...)
+		dst = append(dst, `<path fill="`...)
+		dst = append(dst, fill...)
+		dst = append(dst, `" d="`...)
 		dst = r.appendPathsWhere(dst, r.Paths, inner)
 		dst = append(dst, `"/>`...)
 	}

@@ -581,6 +581,16 @@ func TestSVGOpaque(t *testing.T) {
 		require.Contains(t, string(res.SVG()), `"/><path fill="#ffffff" d="M`)
 	})
 
+	t.Run("FillColor", func(t *testing.T) {
+		// The enclosed white is painted in FillColor (lowercased), the
+		// silhouette keeps the trace's colour; no hole, no second path.
+		res := traceWith(t, bitmapFromRows(t, "###", "#.#", "###"), func(o *Options) { polygon(o); o.FillColor = "#FF8000" })
+		require.Contains(t, string(res.SVG()), `><path fill="#000000" d="M`)
+		require.Contains(t, string(res.SVG()), `"/><path fill="#ff8000" d="M`)
+		solid := traceWith(t, bitmapFromRows(t, "##", "##"), func(o *Options) { polygon(o); o.FillColor = "#f80" })
+		require.NotContains(t, string(solid.SVG()), "#f80")
+	})
+
 	t.Run("NoHoleIsThePlainForm", func(t *testing.T) {
 		for _, bm := range []*Bitmap{bitmapFromRows(t, "##.#", "##.."), disc(t, 12)} {
 			plain := traceWith(t, bm, func(*Options) {})

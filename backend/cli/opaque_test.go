@@ -96,6 +96,18 @@ func TestOpaqueRendersLikePotrace(t *testing.T) {
 				for _, c := range []struct{ x, y, want int }{{1, 1, 0}, {6, 20, 2}, {12, 20, 1}, {16, 20, 2}, {20, 20, 1}} {
 					assert.Equal(t, c.want, paint(ourImg, c.x, c.y), "(%d, %d)", c.x, c.y)
 				}
+				// --fillcolor paints the same regions in its colour, as
+				// potrace's does (and implies --opaque, as there).
+				_, coloured, _ := run(t, "", "trace", "--fillcolor", "#ff0000", file)
+				assert.Equal(t, strings.Replace(ours, `fill="#ffffff"`, `fill="#ff0000"`, 1), coloured)
+				theirsColoured, err := fidelity.PotraceSVG(file, "--fillcolor", "#ff0000")
+				require.NoError(t, err)
+				for _, svg := range [][]byte{[]byte(coloured), theirsColoured} {
+					img, err := fidelity.Render(svg, bm.Width, bm.Height)
+					require.NoError(t, err)
+					r, g, b, a := img.At(img.Bounds().Min.X+12, img.Bounds().Min.Y+20).RGBA()
+					assert.Equal(t, [4]uint32{0xffff, 0, 0, 0xffff}, [4]uint32{r, g, b, a}, "the hole is red")
+				}
 				// Without --opaque the hole shows through.
 				_, plain, _ := run(t, "", "trace", file)
 				img, err := fidelity.Render([]byte(plain), bm.Width, bm.Height)

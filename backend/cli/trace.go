@@ -165,6 +165,10 @@ var traceFlags = []traceFlag{
 		c.opts.Opaque = true
 		return nil
 	}},
+	{0, "fillcolor", "#RRGGBB", "paint enclosed white regions this colour (implies --opaque, as in potrace)", func(c *traceConfig, v string) error {
+		c.opts.Opaque, c.opts.FillColor = true, v
+		return nil
+	}},
 	{'o', "output", "FILE", "write the output to FILE (one input file only; - for standard output)", func(c *traceConfig, v string) error {
 		if v == "" {
 			return errors.New("needs a file name")

@@ -37,6 +37,8 @@ export interface TraceOptions {
   fillstrategy?: string | null;
   thresholds?: number[] | null;
   opaque?: boolean | null;
+  /** The colour opaque paints the enclosed white regions, #rgb or #rrggbb (needs opaque; default white). */
+  fillcolor?: string | null;
 }
 
 /**

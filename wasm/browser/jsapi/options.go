@@ -105,6 +105,8 @@ func setOption(o, def *tracecore.Options, name string, x any) error {
 		return nil
 	case "opaque":
 		return setBool(&o.Opaque, def.Opaque, name, x)
+	case "fillcolor":
+		return setString(&o.FillColor, def.FillColor, name, x)
 	}
 	return fmt.Errorf("json: unknown field %q", name) // encoding/json's words, as the server says it
 }
