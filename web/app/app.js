@@ -13,6 +13,54 @@ let ws = null;
 let tracer = null; // null: this browser cannot trace; the server does
 let lastEventId = Number(localStorage.getItem('svgtrace.lastEventId') || 0);
 
+// ---- the server's write token ------------------------------------------------
+
+// A server started with --token refuses writes without it: uploads, alt
+// text and deletes (Authorization: Bearer) and the hub's plans and results
+// (/ws?token=, as a browser cannot set headers on a WebSocket). It is kept
+// in localStorage, not sessionStorage: this is the owner's own gallery, and
+// files left in the outbox sync after a reload or a restart of the browser,
+// when nobody may be there to type it again. Only script on this origin can
+// read it, and the page's CSP admits no script but its own.
+const tokenKey = 'svgtrace.token';
+let token = localStorage.getItem(tokenKey) || '';
+
+// authHeaders: a write's Authorization header; none without a token, so a
+// server without one sees the same requests as before.
+function authHeaders() { return token ? {Authorization: 'Bearer ' + token} : {}; }
+
+// needToken tells the user that the server refused a write for want of its
+// token (HTTP 401 or the hub's unauthorized), and opens Settings at the
+// token field. Nothing is retried from here: the outbox syncs again when a
+// token is saved (the hub's welcome), so a wrong or missing token never
+// loops.
+function needToken() {
+  const msg = token
+    ? 'This server refused the saved token: enter its write token under Settings.'
+    : 'This server needs its write token: enter it under Settings.';
+  setStatus(msg);
+  const settings = $('#settings'), note = $('#token-needed');
+  settings.open = true;
+  note.hidden = false;
+  note.textContent = msg;
+  if (!settings.contains(document.activeElement)) $('#token').focus();
+}
+
+// setToken keeps t ('' clears it) and reconnects the hub, which reads the
+// token at the upgrade only; its welcome then syncs the outbox with it.
+function setToken(t) {
+  token = t;
+  if (t) localStorage.setItem(tokenKey, t);
+  else localStorage.removeItem(tokenKey);
+  $('#token-needed').hidden = true;
+  showToken();
+  if (started) reconnect();
+}
+
+function showToken() {
+  $('#token-state').textContent = token ? 'A token is saved in this browser.' : 'No token saved.';
+}
+
 // ---- tracing in this browser ----------------------------------------------
 
 async function startTracer() {
@@ -49,6 +97,7 @@ function connect() {
   }
   const url = new URL('/ws', location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (token) url.search = 'token=' + encodeURIComponent(token);
   ws = new WebSocket(url);
   ws.onopen = () => {
     setStatus('online');
@@ -59,10 +108,10 @@ function connect() {
   ws.onclose = () => disconnected();
 }
 
-// disconnected forgets the socket (now, without waiting for a closing
-// handshake that an offline network may never complete), fails the plans
-// in flight and schedules a reconnect.
-function disconnected() {
+// dropSocket forgets the socket (now, without waiting for a closing
+// handshake that an offline network may never complete) and fails the plans
+// in flight: their files go to the outbox.
+function dropSocket() {
   if (ws) {
     ws.onopen = ws.onmessage = ws.onclose = null;
     ws.close();
@@ -70,9 +119,20 @@ function disconnected() {
   }
   for (const p of plans.values()) p.reject(new Error('disconnected'));
   plans.clear();
+}
+
+// disconnected drops the socket and schedules a reconnect.
+function disconnected() {
+  dropSocket();
   setStatus(navigator.onLine ? 'reconnecting…' : 'offline: images are traced here and kept until the network returns');
   clearTimeout(reconnectTimer);
   reconnectTimer = setTimeout(connect, 2000);
+}
+
+// reconnect replaces the connection at once (a new token).
+function reconnect() {
+  dropSocket();
+  connect();
 }
 
 async function onMessage(m) {
@@ -93,6 +153,7 @@ async function onMessage(m) {
     case 'assign': case 'error': {
       const p = plans.get(m.ref);
       if (p) { plans.delete(m.ref); m.type === 'assign' ? p.resolve(m) : p.reject(Object.assign(new Error(m.message), {code: m.code})); }
+      else if (m.code === 'unauthorized') needToken(); // a result's: it has no ref
       else if (m.type === 'error') console.warn('svgtrace:', m.code, m.message);
       break;
     }
@@ -148,7 +209,12 @@ function card(id) {
       <input name="alt" type="text" autocomplete="off" maxlength="1000"></label>
       <span class="alt-buttons"><button type="submit">Save</button><button type="button" class="cancel">Cancel</button></span>
       <p class="alt-error" role="alert" hidden></p></form>`;
-  li.querySelector('.del').onclick = () => fetch('/api/images/' + id, {method: 'DELETE'});
+  li.querySelector('.del').onclick = async () => {
+    try {
+      const res = await fetch('/api/images/' + encodeURIComponent(id), {method: 'DELETE', headers: authHeaders()});
+      if (res.status === 401) needToken();
+    } catch { /* offline: nothing deleted, and the card stays to say so */ }
+  };
   altEditor(li, id);
   cards.set(id, li);
   $('#gallery').prepend(li);
@@ -215,10 +281,11 @@ async function saveAlt(id, alt) {
   let res;
   try {
     res = await fetch('/api/images/' + encodeURIComponent(id), {method: 'PATCH',
-      headers: {'Content-Type': 'application/json'}, body: JSON.stringify({alt})});
+      headers: {'Content-Type': 'application/json', ...authHeaders()}, body: JSON.stringify({alt})});
   } catch {
     throw new Error('offline');
   }
+  if (res.status === 401) needToken();
   if (!res.ok) {
     let msg = res.statusText;
     try { msg = (await res.json()).error || msg; } catch { /* not JSON: a proxy's page */ }
@@ -279,9 +346,11 @@ function upload(form, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/images');
+    if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
       if (xhr.status === 202) return resolve(JSON.parse(xhr.responseText));
+      if (xhr.status === 401) needToken();
       let msg = xhr.statusText;
       try { msg = JSON.parse(xhr.responseText).error || msg; } catch { /* not JSON: a proxy's page */ }
       reject(Object.assign(new Error(msg), {status: xhr.status}));
@@ -303,8 +372,10 @@ async function add(file, alt) {
   try {
     a = await plan(fields);
   } catch (e) {
-    // The server refused the file (too large, bad options): say why. Only
-    // a network failure keeps it in the outbox for later.
+    // Refused for want of the token: the file waits in the outbox for it
+    // (needToken has asked). Refused for itself (too large, bad options):
+    // say why. Otherwise a network failure: the outbox keeps it for later.
+    if (e.code === 'unauthorized') { needToken(); return keepOffline(file, options, alt); }
     if (e.code) return alert(`${file.name}: ${e.message}`);
     return keepOffline(file, options, alt);
   }
@@ -331,6 +402,13 @@ async function add(file, alt) {
     if (!img.created) keepAlt(img.id, alt, img.alt); // someone else's upload of the same bytes came first
   } catch (e) {
     if (e.message === 'offline') return keepOffline(file, options, alt);
+    if (e.status === 401) {
+      // The hub took the plan but the upload lacks the token (changed in
+      // between): the reservation will not be used, the outbox keeps the file.
+      li.remove();
+      cards.delete(a.imageId);
+      return keepOffline(file, options, alt);
+    }
     status(a.imageId, e.message);
     return;
   }
@@ -418,14 +496,15 @@ async function syncOutbox() {
       form.append('options', JSON.stringify(it.options));
       form.append('opId', it.opId);
       if (it.svg) form.append('svg', it.svg);
-      // Offline or a server error: kept for the next sync.
+      // Offline, a server error or no token (it may come later: upload
+      // has asked for it): kept for the next sync.
       try {
         const [img] = (await upload(form, () => {})).images;
         // Uploaded meanwhile from elsewhere (or this is a replay): keep the
         // alt text typed here all the same.
         if (!img.created) keepAlt(img.id, it.alt, img.alt);
       } catch (e) {
-        if (e.message === 'offline' || e.status >= 500) { if (input) input.readOnly = false; break; }
+        if (e.message === 'offline' || e.status >= 500 || e.status === 401) { if (input) input.readOnly = false; break; }
       }
       await outbox.remove(it.opId); // synced, or refused for good (the answer said why)
     }
@@ -464,6 +543,11 @@ function wire() {
   $('#opts').oninput = () => preview();
   $('#options').ontoggle = () => { if ($('#options').open) preview(); };
   window.addEventListener('online', () => { connect(); syncOutbox(); });
+  const tokenInput = $('#token');
+  tokenInput.value = token;
+  showToken();
+  $('#token-form').onsubmit = (e) => { e.preventDefault(); setToken(tokenInput.value.trim()); };
+  $('#token-clear').onclick = () => { tokenInput.value = ''; setToken(''); tokenInput.focus(); };
   // A socket can outlive the network; close it so new files go to the outbox.
   window.addEventListener('offline', () => disconnected());
 }
@@ -483,10 +567,15 @@ async function preview() {
   } catch { /* cancelled by a newer preview, or invalid options being typed */ }
 }
 
+// started: the first connection is made (after the tracer's start); a
+// token saved before then goes with it rather than reconnecting early.
+let started = false;
+
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 wire();
 renderOutbox();
 // The hello says whether this browser traces, so wait for the module, but
 // not for long: a slow load means the server traces this session's files.
 await Promise.race([startTracer(), new Promise((r) => setTimeout(r, 5000))]);
+started = true;
 connect();
