@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -82,6 +84,13 @@ type Config struct {
 	// MaxConnsPerIP (DefaultMaxConnsPerIP when 0) caps connections per
 	// remote address; over it the upgrade answers 429.
 	MaxConnsPerIP int
+	// TrustedProxies are the reverse proxies in front of the server. A
+	// connection from one of them counts against the client address its
+	// X-Forwarded-For names (the rightmost address not itself a trusted
+	// proxy); from anywhere else the header is ignored, since any client
+	// can send it. Empty: every connection counts against its TCP peer,
+	// which behind a proxy would put every client under one cap.
+	TrustedProxies []netip.Prefix
 	// ReadLimit (DefaultReadLimit when 0) caps a client message; a larger
 	// one closes the connection with 1009.
 	ReadLimit int64
@@ -373,13 +382,13 @@ var stageFractions = map[string]float64{
 // ServeHTTP upgrades the request to a WebSocket connection and serves it
 // until either side closes it.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ip := remoteIP(r)
+	ip := clientIP(r, h.cfg.TrustedProxies)
 	if !h.admit(ip) {
 		http.Error(w, "too many connections from this address", http.StatusTooManyRequests)
 		return
 	}
 	defer h.release(ip)
-	authed := h.cfg.Token == "" || tokenOf(r) == h.cfg.Token
+	authed := h.cfg.Token == "" || subtle.ConstantTimeCompare([]byte(tokenOf(r)), []byte(h.cfg.Token)) == 1
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // Upgrade answered already (403 for a foreign origin, 400 …)
@@ -409,12 +418,43 @@ func (h *Hub) release(ip string) {
 	}
 }
 
-func remoteIP(r *http.Request) string {
+// clientIP is the address a connection counts against: its TCP peer, or
+// when the peer is a trusted proxy, the rightmost address of
+// X-Forwarded-For that is not one (each proxy appends the address it got
+// the request from, so entries left of the first untrusted one may be
+// forged by the client).
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	client := peer
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // not an address: nothing further left can be trusted
+		}
+		client = a.Unmap()
+		if !isTrusted(client, trusted) {
+			break
+		}
+	}
+	return client.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func tokenOf(r *http.Request) string {

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -314,4 +315,31 @@ func blockPNG(t *testing.T, w, h int, r image.Rectangle) []byte {
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, img))
 	return buf.Bytes()
+}
+
+// TestHubBehindProxy: behind a trusted reverse proxy (here the loopback
+// peer), each client counts against the address X-Forwarded-For names, so
+// one client's connections do not use up another's; without trusted
+// proxies the header is ignored, and all count against the peer.
+func TestHubBehindProxy(t *testing.T) {
+	dial := func(e *env, client string) int {
+		t.Helper()
+		ws, resp, err := websocket.DefaultDialer.Dial(e.wsURL(), http.Header{"X-Forwarded-For": {client}})
+		require.NotNil(t, resp, "%v", err)
+		if ws != nil {
+			t.Cleanup(func() { ws.Close() })
+		}
+		return resp.StatusCode
+	}
+	proxied := setup(t, func(c *server.Config) {
+		c.MaxConnsPerIP = 1
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	assert.Equal(t, http.StatusSwitchingProtocols, dial(proxied, "198.51.100.1"))
+	assert.Equal(t, http.StatusSwitchingProtocols, dial(proxied, "198.51.100.2"), "another client")
+	assert.Equal(t, http.StatusTooManyRequests, dial(proxied, "198.51.100.1"), "the first client again")
+
+	direct := setup(t, func(c *server.Config) { c.MaxConnsPerIP = 1 })
+	assert.Equal(t, http.StatusSwitchingProtocols, dial(direct, "198.51.100.1"))
+	assert.Equal(t, http.StatusTooManyRequests, dial(direct, "198.51.100.2"), "a forged header changes nothing")
 }

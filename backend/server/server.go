@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -75,6 +76,9 @@ type Config struct {
 	// MaxConnsPerIP caps WebSocket connections per address
 	// (hub.DefaultMaxConnsPerIP when 0).
 	MaxConnsPerIP int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client a WebSocket connection counts against (hub.Config).
+	TrustedProxies []netip.Prefix
 	// Wasm holds the built WebAssembly files /wasm/ serves (web.Wasm()
 	// when nil: what the binary embeds).
 	Wasm fs.FS
@@ -130,7 +134,7 @@ func New(cfg Config) (*Server, error) {
 	s.admin = admin
 
 	s.hub = hub.New(hub.Config{DB: cfg.DB, Logger: cfg.Logger, Policy: cfg.Policy,
-		AllowedOrigins: cfg.AllowedOrigins, MaxConnsPerIP: cfg.MaxConnsPerIP, Token: cfg.Token,
+		AllowedOrigins: cfg.AllowedOrigins, MaxConnsPerIP: cfg.MaxConnsPerIP, TrustedProxies: cfg.TrustedProxies, Token: cfg.Token,
 		Planner: planner{s}, OnEvent: s.metrics.observe})
 	s.mux.Handle("GET /ws", s.hub)
 	s.mux.Handle("POST /api/images", s.guardWrite(http.HandlerFunc(s.handleUpload)))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -92,6 +93,7 @@ func (e *env) runServe(args []string) int {
 		token         = fs.String("token", "", "bearer token required for writes (uploads, deletes, the hub's plans and results); required beyond loopback")
 		origins       = fs.String("allowed-origins", "", "comma-separated origins, besides the server's own, whose pages may use /ws")
 		connsPerIP    = fs.Int("max-conns-per-ip", hub.DefaultMaxConnsPerIP, "WebSocket connections per client address")
+		proxies       = fs.String("trusted-proxies", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client")
 		clientBytes   = fs.Int64("client-max-bytes", hub.DefaultPolicy.ClientMaxBytes, "largest file a capable browser traces itself")
 		clientPixels  = fs.Int64("client-max-pixels", hub.DefaultPolicy.ClientMaxPixels, "largest image, in pixels, a capable browser traces itself")
 		queueWait     = fs.Duration("max-queue-wait", hub.DefaultPolicy.MaxQueueWait, "estimated backend wait over which the browser is asked to trace")
@@ -114,6 +116,11 @@ func (e *env) runServe(args []string) int {
 		fmt.Fprintf(e.stderr, "svgtrace serve: listening on %s needs --token (SVGTRACE_TOKEN): without one anyone who reaches the port can upload and delete\n", *addr)
 		return exitUsage
 	}
+	trusted, err := parsePrefixes(*proxies)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "svgtrace serve: --trusted-proxies: %v\n", err)
+		return exitUsage
+	}
 	log, ok := e.serviceLogger("serve", &logf)
 	if !ok {
 		return exitUsage
@@ -128,7 +135,7 @@ func (e *env) runServe(args []string) int {
 		addr: *addr, workers: *workers, workerNice: *workerNice, db: dbf, log: logf,
 		server: server.Config{MaxUploadBytes: *maxUpload, MaxPixels: *maxPixels,
 			WorkerToken: *workerToken, AdminPassword: *adminPassword, Token: *token,
-			AllowedOrigins: splitList(*origins), MaxConnsPerIP: *connsPerIP,
+			AllowedOrigins: splitList(*origins), MaxConnsPerIP: *connsPerIP, TrustedProxies: trusted,
 			PlausibilityTolerance: *tolerance, Wasm: wasmFS,
 			Policy: hub.Policy{ClientMaxBytes: *clientBytes, ClientMaxPixels: *clientPixels,
 				MaxQueueWait: *queueWait, ClientDeadline: *clientDL}},
@@ -302,4 +309,22 @@ func redacted(u string) string {
 		return p.Redacted()
 	}
 	return "(unparsable URL)"
+}
+
+// parsePrefixes reads a comma-separated list of addresses (a single host)
+// and CIDR prefixes.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range splitList(list) {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -29,6 +29,7 @@ func TestServiceUsage(t *testing.T) {
 		{"BadLogFormatFromEnv", []string{"worker"}, map[string]string{"SVGTRACE_LOG_FORMAT": "xml"}, exitUsage, "", `--log-format "xml"`},
 		{"BadEnvNumber", []string{"serve"}, map[string]string{"SVGTRACE_WORKERS": "many"}, exitUsage, "", "SVGTRACE_WORKERS"},
 		{"StrayArgument", []string{"serve", "now"}, nil, exitUsage, "", `unexpected argument "now"`},
+		{"BadTrustedProxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, exitUsage, "", `--trusted-proxies: "proxy.local" is neither`},
 		{"NoTokenBeyondLoopback", []string{"serve", "--addr", "0.0.0.0:8080"}, nil, exitUsage, "", "needs --token"},
 		{"ServerWithoutToken", []string{"worker", "--server", "http://127.0.0.1:1"}, nil, exitUsage, "", "--server needs --worker-token"},
 	} {
