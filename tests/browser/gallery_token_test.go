@@ -61,12 +61,33 @@ func TestGalleryToken(t *testing.T) {
 		t.Fatalf("the server holds %d images after a tokenless upload", n)
 	}
 
+	// A second tab, open before the token is saved, marked so a reload
+	// would show.
+	other, cancelOther := chromedp.NewContext(ctx)
+	t.Cleanup(cancelOther)
+	if err := chromedp.Do(step(t, other),
+		chromedp.Navigate(url+"/"),
+		voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent === 'online'`)),
+		voidOf(chromedp.Evaluate[bool](`window.notReloaded = true`)),
+	); err != nil {
+		t.Fatalf("open a second tab: %v", jsError(err))
+	}
+	if s := text(t, other, `document.getElementById('token-state').textContent`); strings.Contains(s, "is saved") {
+		t.Fatalf("the second tab says %q before any token was saved", s)
+	}
+
 	// Type the token and press Enter (the form's Save).
 	if err := chromedp.Do(step(t, ctx), chromedp.KeyEvent(token), chromedp.KeyEvent(kb.Enter)); err != nil {
 		t.Fatalf("type the token: %v", err)
 	}
 	if got := text(t, ctx, `localStorage.getItem('svgtrace.token') || ''`); got != token {
 		t.Fatalf("localStorage holds token %q after saving %q", got, token)
+	}
+	// The other tab takes it without a reload (the storage event).
+	if err := chromedp.Do(step(t, other),
+		voidOf(chromedp.Poll[bool](`document.getElementById('token-state').textContent.includes('is saved') && window.notReloaded === true`)),
+	); err != nil {
+		t.Fatalf("the second tab did not take the saved token: %v", jsError(err))
 	}
 	// The new connection's welcome syncs the outbox with the token; the
 	// hub's image.added puts the card on the page.

@@ -57,6 +57,16 @@ function setToken(t) {
   if (started) reconnect();
 }
 
+// Another tab saved or cleared the token: take it here too, at once, so
+// this tab's writes and hub connection do not go on without it.
+window.addEventListener('storage', (e) => {
+  if (e.key !== tokenKey) return;
+  token = e.newValue || '';
+  $('#token-needed').hidden = true;
+  showToken();
+  if (started) reconnect();
+});
+
 function showToken() {
   $('#token-state').textContent = token ? 'A token is saved in this browser.' : 'No token saved.';
 }
