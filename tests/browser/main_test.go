@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/svgtrace/svgtrace/internal/headless"
 )
 
 // Set by TestMain.
@@ -44,7 +46,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	moduleRoot = root
-	chromium = findChromium()
+	chromium = headless.Find()
 	if chromium == "" {
 		skipReason = "chromium is not installed (apt-get install chromium; make deps does it)"
 		return m.Run() // the tests skip or, under SVGTRACE_REQUIRE_TOOLS=1, fail
@@ -82,15 +84,6 @@ func findModuleRoot() (string, error) {
 			return "", fmt.Errorf("no go.mod above %s", dir)
 		}
 	}
-}
-
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // buildWasm writes svgtrace.wasm and wasm_exec.js (and the rest of
@@ -148,24 +141,7 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		t.Skip(skipReason)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.WindowSize(1024, 900),
-	}
+	opts := headless.Options(chromium, t.TempDir())
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() {

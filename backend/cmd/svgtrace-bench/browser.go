@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/svgtrace/svgtrace/internal/headless"
 )
 
 // Targets of the browser section (issue 7, "Benchmarks").
@@ -110,22 +111,12 @@ func browserCountsOf(c *config) browserCounts {
 	return fullBrowserCounts
 }
 
-// findChromium returns the Chromium binary on PATH, "" when there is none.
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // browserBenchmarks runs the browser section: it builds the wasm, serves
 // web/embed with it and the benchmark page from a loopback test server,
 // and drives a headless Chromium with a fresh profile.
 func browserBenchmarks(ctx context.Context, c *config, e *env) (*BrowserBench, error) {
 	bb := &BrowserBench{Counts: browserCountsOf(c)}
-	chromium := findChromium()
+	chromium := headless.Find()
 	if chromium == "" {
 		bb.Skipped = "chromium is not installed (apt-get install chromium; make deps does it)"
 		logf("browser: skipped: %s", bb.Skipped)
@@ -217,23 +208,7 @@ func browserHandler(wasmDir, embedDir string, page fs.FS, photo string) http.Han
 // startBrowser starts a headless Chromium with a fresh profile in dir. The
 // returned context is the browser's first tab; stop ends the browser.
 func startBrowser(ctx context.Context, chromium, dir string) (context.Context, func(), error) {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(dir),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.WindowSize(1024, 900),
-	}
+	opts := headless.Options(chromium, dir)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	stop := func() {
