@@ -274,7 +274,7 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 		screenshot(t, ctx, "gallery-offline-"+name+"-failed")
 		t.Fatalf("offline upload: %v (status %q)", jsError(err), text(t, ctx, `document.getElementById('status').textContent`))
 	}
-	names := text(t, ctx, `[...document.querySelectorAll('#outbox li')].map((li) => li.textContent.trim()).sort().join(',')`)
+	names := text(t, ctx, `[...document.querySelectorAll('#outbox li')].map((li) => li.querySelector('.name').textContent).sort().join(',')`)
 	if names != "fruits.jpg,opencv-logo.png" {
 		t.Errorf("outbox lists %q, want both files", names)
 	}
@@ -284,7 +284,7 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 	// Each waiting file has its own labelled alt text, holding the text
 	// typed before choosing; one is edited with the keyboard, and the edit
 	// is saved in the outbox (IndexedDB) before the network returns.
-	outboxAlts := `JSON.stringify(Object.fromEntries([...document.querySelectorAll('#outbox li')].map((li) => [li.textContent.trim(), li.querySelector('input').value])))`
+	outboxAlts := `JSON.stringify(Object.fromEntries([...document.querySelectorAll('#outbox li')].map((li) => [li.querySelector('.name').textContent, li.querySelector('input').value])))`
 	var alts map[string]string
 	if err := json.Unmarshal([]byte(text(t, ctx, outboxAlts)), &alts); err != nil {
 		t.Fatal(err)
@@ -317,7 +317,7 @@ func testGalleryOffline(t *testing.T, stopServer bool) {
 	// The Worker's SVGs, to find on the server after the sync.
 	var outboxSVG map[string]string
 	if err := json.Unmarshal([]byte(text(t, ctx, `JSON.stringify(Object.fromEntries([...document.querySelectorAll('#outbox li')].map((li) =>
-		[li.textContent.trim(), decodeURIComponent(li.querySelector('img').getAttribute('src').slice('data:image/svg+xml,'.length))])))`)), &outboxSVG); err != nil {
+		[li.querySelector('.name').textContent, decodeURIComponent(li.querySelector('img').getAttribute('src').slice('data:image/svg+xml,'.length))])))`)), &outboxSVG); err != nil {
 		t.Fatal(err)
 	}
 	screenshot(t, ctx, "gallery-offline-"+name+"-outbox")

@@ -480,7 +480,19 @@ function outboxItem(it) {
   input.setAttribute('aria-label', `Alt text for ${it.name}`);
   input.oninput = () => outbox.update(it.opId, {alt: input.value.trim()});
   label.append(input);
-  li.append(img, ' ', name, ' ', label);
+  // A file that cannot sync (a refused token, a file the user changed
+  // their mind about) can be dropped: it is only in this browser.
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'remove';
+  remove.textContent = 'Remove';
+  remove.setAttribute('aria-label', `Remove ${it.name} without uploading it`);
+  remove.onclick = async () => {
+    await outbox.remove(it.opId);
+    renderOutbox();
+    $('#drop').focus(); // the item and its button are gone: focus where files are added
+  };
+  li.append(img, ' ', name, ' ', label, ' ', remove);
   outboxItems.set(it.opId, li);
   return li;
 }
@@ -498,7 +510,9 @@ async function syncOutbox() {
       // From here the request carries this alt text: stop edits that could
       // not go with it.
       const input = outboxItems.get(opId)?.querySelector('input');
+      const remove = outboxItems.get(opId)?.querySelector('.remove');
       if (input) input.readOnly = true;
+      if (remove) remove.disabled = true; // on its way: too late to drop
       const form = new FormData();
       form.append('file', it.file, it.name);
       form.append('title', it.name);
@@ -514,7 +528,11 @@ async function syncOutbox() {
         // alt text typed here all the same.
         if (!img.created) keepAlt(img.id, it.alt, img.alt);
       } catch (e) {
-        if (e.message === 'offline' || e.status >= 500 || e.status === 401) { if (input) input.readOnly = false; break; }
+        if (e.message === 'offline' || e.status >= 500 || e.status === 401) {
+          if (input) input.readOnly = false;
+          if (remove) remove.disabled = false;
+          break;
+        }
       }
       await outbox.remove(it.opId); // synced, or refused for good (the answer said why)
     }
