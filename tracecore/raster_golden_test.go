@@ -38,13 +38,15 @@ const rasterDir = "testdata/raster"
 //
 // A trace of the full-size decode may differ from the reduced decode's on
 // up to standInShare: its threshold can differ by a level, and specks near
-// the turd size then fall on either side of it (picos.jpg's placeholder
-// differs on 0.9 %). A decode off by a block row or with wrong chroma
-// differs on well over 5 %.
+// the turd size then fall on either side of it (picos.jpg's placeholder at
+// 1/8 scale differs on 0.9 %, brushes.jpg's at 1/2 on 1.6 %, building.jpg's
+// at 1/2 on 2.2 %: its automatic threshold is a level apart, as it is from
+// an exact 2×2 box mean of the full decode, which differs on 2.1 %). A
+// decode off by a block row or with wrong chroma differs on well over 5 %.
 const (
 	rasterLevels = 64
 	rasterShare  = 0.01
-	standInShare = 0.02
+	standInShare = 0.025
 )
 
 var rasterCases = []struct {

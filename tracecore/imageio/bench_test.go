@@ -13,9 +13,10 @@ import (
 )
 
 // benchPhotos are the test photos the placeholder benchmarks read, from
-// ../testdata/images: picos.jpg is 3264×2448 (progressive 4:2:0, 1.8 MB)
-// and decodes at 1/8 scale for a 400-pixel placeholder; the others are
-// smaller than 3200 pixels and decode at full size.
+// ../testdata/images: for a 400-pixel placeholder picos.jpg (3264×2448,
+// progressive 4:2:0, 1.8 MB) decodes at 1/8 scale, brushes.jpg (1365×1074,
+// progressive 4:4:4) and building.jpg (868×600, baseline 4:2:0) at 1/2, and
+// fruits.jpg (512×480) at full size.
 var benchPhotos = []string{"picos.jpg", "brushes.jpg", "building.jpg", "fruits.jpg", "opencv-logo.png"}
 
 func readBenchPhoto(b *testing.B, name string) []byte {

@@ -129,12 +129,15 @@ func decodeReplayed(rr *rewindReader, cfg Config, maxPixels int64) (image.Image,
 // Where the format can be decoded at reduced scale and the reduced image is
 // still at least the traced size, it decodes that smaller image and returns
 // it, upright, as a *tracecore.Reduced whose Width and Height are cfg's: a
-// JPEG (Huffman-coded, 8-bit, grey or YCbCr; baseline or progressive) whose
-// longer side is at least 8·maxSide is decoded at 1/8 of its size, each
-// pixel the mean of the 8×8 block it stands for, from the blocks' DC
-// coefficients alone; a progressive JPEG's AC scans are skipped unread.
-// Everything else is decoded as Decode does, and returned as Decode returns
-// it.
+// JPEG (Huffman-coded, 8-bit, grey or YCbCr; baseline or progressive) is
+// decoded at the smallest scale n/8, n = 1, 2 or 4, at which its longer
+// side L still covers maxSide, L·n/8 ≥ maxSide (see jpegScale): at 1/8
+// each pixel is the mean of the 8×8 block it stands for, from the blocks'
+// DC coefficients alone, and a progressive JPEG's AC scans are skipped
+// unread; at 1/4 and 1/2 each pixel is the reduced inverse DCT of the
+// block's low-frequency coefficients at the centre of the 4×4 or 2×2
+// pixels it stands for. A JPEG with L < 2·maxSide, and everything else, is
+// decoded as Decode does, and returned as Decode returns it.
 //
 // The checks, errors and orientation are Decode's. A JPEG decoded at reduced
 // scale is read whole into memory first (at most its pixel count ×
@@ -145,7 +148,8 @@ func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Conf
 	if err != nil {
 		return nil, cfg, err
 	}
-	if cfg.Format != JPEG || maxSide <= 0 || max(cfg.Width, cfg.Height) < jpegScale*maxSide {
+	scale := jpegScale(max(cfg.Width, cfg.Height), maxSide)
+	if cfg.Format != JPEG || scale == 0 {
 		return decodeReplayed(rr, cfg, maxPixels)
 	}
 	limit := int64(cfg.Width)*int64(cfg.Height)*maxJPEGBytesPerPixel + maxHeaderBytes
@@ -163,7 +167,7 @@ func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Conf
 	var img image.Image
 	err = safely(cfg.Format, func() error {
 		var err error
-		if img, err = jpegscaled.Decode(data); err == nil && cfg.Orientation != 1 {
+		if img, err = jpegscaled.DecodeScaled(data, scale); err == nil && cfg.Orientation != 1 {
 			img = orient(img, cfg.Orientation)
 		}
 		return err
@@ -179,7 +183,7 @@ func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Conf
 		}
 		return nil, cfg, &decodeError{kind: kind, format: cfg.Format, msg: strings.TrimPrefix(err.Error(), "jpegscaled: "), err: err}
 	}
-	want := image.Rect(0, 0, (cfg.Width+jpegScale-1)/jpegScale, (cfg.Height+jpegScale-1)/jpegScale)
+	want := image.Rect(0, 0, (cfg.Width*scale+7)/8, (cfg.Height*scale+7)/8)
 	if b := img.Bounds(); b != want {
 		return nil, cfg, &decodeError{kind: tracecore.ErrCorrupt, format: cfg.Format,
 			msg: fmt.Sprintf("reduced image has bounds %v, the header says %d×%d", b, cfg.Width, cfg.Height)}
@@ -187,10 +191,24 @@ func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Conf
 	return &tracecore.Reduced{Image: img, Width: cfg.Width, Height: cfg.Height}, cfg, nil
 }
 
-// jpegScale is the reduction of a JPEG decoded at reduced scale: 8, one
-// pixel per 8×8 block, from its DC coefficient alone. (Scales of 1/2 and
-// 1/4 would need the low AC coefficients and a reduced inverse DCT.)
-const jpegScale = 8
+// jpegScale returns n for the scale n/8 at which DecodeReduced decodes a
+// JPEG whose longer side is long for a trace of maxSide pixels: the
+// smallest of 1, 2 and 4 with long·n/8 ≥ maxSide, so that the reduced
+// image, area-averaged down to maxSide, is never enlarged (its partial
+// edge block, which ⌈long·n/8⌉ counts, is not relied on); 0, full size,
+// when even 1/2 would be smaller or maxSide is 0. 3264 pixels for 400 is
+// 1/8 (408), 1365 is 1/2 (683, as 1/4 would be 341), 799 is full size.
+func jpegScale(long, maxSide int) int {
+	if maxSide <= 0 {
+		return 0
+	}
+	for _, n := range []int{1, 2, 4} {
+		if int64(long)*int64(n) >= 8*int64(maxSide) {
+			return n
+		}
+	}
+	return 0
+}
 
 // maxJPEGBytesPerPixel bounds the entropy-coded data DecodeReduced reads
 // for a JPEG's pixel count. Real photos take under 1 byte a pixel and

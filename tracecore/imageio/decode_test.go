@@ -224,9 +224,9 @@ func TestDecodeGIFSmallFrame(t *testing.T) {
 	}
 }
 
-// TestDecodeReduced: a JPEG at least 8 times the traced size is decoded at
-// 1/8 of its size, upright, standing for the full image; everything else
-// is decoded as Decode does.
+// TestDecodeReduced: a JPEG at least twice the traced size is decoded at
+// 1/8, 1/4 or 1/2 of its size, upright, standing for the full image;
+// everything else is decoded as Decode does.
 func TestDecodeReduced(t *testing.T) {
 	jpg := encodeJPEG(t, marks()) // 48×32
 	t.Run("JPEG", func(t *testing.T) {
@@ -264,11 +264,29 @@ func TestDecodeReduced(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name    string
+		maxSide int
+		size    image.Point
+	}{
+		{"Quarter", 7, image.Pt(12, 8)}, // 48 < 8·7, 48·2 ≥ 8·7
+		{"Half", 13, image.Pt(24, 16)},  // 48·2 < 8·13, 48·4 ≥ 8·13
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img, _, err := imageio.DecodeReduced(bytes.NewReader(jpg), 0, c.maxSide)
+			require.NoError(t, err)
+			red, ok := img.(*tracecore.Reduced)
+			require.True(t, ok, "%T", img)
+			assert.Equal(t, [2]int{marksW, marksH}, [2]int{red.Width, red.Height})
+			require.Equal(t, image.Rectangle{Max: c.size}, red.Image.Bounds())
+			requireReducedMarks(t, red.Image)
+		})
+	}
+	for _, c := range []struct {
+		name    string
 		data    []byte
 		maxSide int
 		typ     string
 	}{
-		{"TooSmall", jpg, 7, "*image.YCbCr"}, // 48 < 8·7: full size
+		{"TooSmall", jpg, 25, "*image.YCbCr"}, // 48·4 < 8·25: full size
 		{"FullSize", jpg, 0, "*image.YCbCr"},
 		{"CMYK", readFixture(t, "cmyk.jpg"), 6, "*image.CMYK"}, // 1/8 reads YCbCr and grey only
 		{"PNG", readFixture(t, "marks.png"), 6, "*image.RGBA"},
@@ -286,13 +304,15 @@ func TestDecodeReduced(t *testing.T) {
 	})
 }
 
-// requireReducedMarks checks a 6×4 reduction of the marks picture: the red
-// square covers the top-left 2×2 blocks, the blue one the top-right 2×2,
-// and the rest is white. Each block is one colour, so its mean is that
-// colour, within JPEG's error.
+// requireReducedMarks checks a 6×4, 12×8 or 24×16 reduction of the marks
+// picture (1/8, 1/4 or 1/2 scale) block by block: the red square covers
+// the top-left 2×2 blocks, the blue one the top-right 2×2, and the rest is
+// white. Each block is one colour, so its mean is that colour, within
+// JPEG's error.
 func requireReducedMarks(t testing.TB, img image.Image) {
 	t.Helper()
-	require.Equal(t, image.Rect(0, 0, 6, 4), img.Bounds())
+	n := img.Bounds().Dx() / 6 // pixels a block
+	require.Equal(t, image.Rect(0, 0, 6*n, 4*n), img.Bounds())
 	for y := range 4 {
 		for x := range 6 {
 			want := [4]float64{255, 255, 255, 255}
@@ -302,10 +322,64 @@ func requireReducedMarks(t testing.TB, img image.Image) {
 			case y < 2 && x >= 4:
 				want = [4]float64{0, 0, 255, 255}
 			}
-			got := mean(img, image.Rect(x, y, x+1, y+1))
+			got := mean(img, image.Rect(x*n, y*n, x*n+n, y*n+n))
 			for i := range got {
 				require.InDeltaf(t, want[i], got[i], 24, "block (%d, %d): %v, want %v", x, y, got, want)
 			}
 		}
+	}
+}
+
+// TestDecodeReducedScale: DecodeReduced picks the smallest scale n/8, n =
+// 1, 2 or 4, at which the longer side L still covers maxSide (L·n ≥
+// 8·maxSide), and decodes at full size when even 1/2 does not.
+func TestDecodeReducedScale(t *testing.T) {
+	jpegOfSize := func(w, h int) []byte {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range g.Pix {
+			g.Pix[i] = uint8(i * 5)
+		}
+		return encodeJPEG(t, g)
+	}
+	photo := func(name string) []byte {
+		data, err := os.ReadFile("../testdata/images/" + name)
+		require.NoError(t, err)
+		return data
+	}
+	for _, c := range []struct {
+		name    string
+		data    []byte
+		maxSide int
+		want    image.Point // the reduced image's size; 0×0 for full size
+	}{
+		{"80x40/10", jpegOfSize(80, 40), 10, image.Pt(10, 5)},  // 1/8: 80 = 8·10
+		{"79x40/10", jpegOfSize(79, 40), 10, image.Pt(20, 10)}, // 1/4
+		{"40x79/10", jpegOfSize(40, 79), 10, image.Pt(10, 20)}, // portrait: the longer side counts
+		{"40x20/10", jpegOfSize(40, 20), 10, image.Pt(10, 5)},  // 1/4: 40·2 = 8·10
+		{"39x20/10", jpegOfSize(39, 20), 10, image.Pt(20, 10)}, // 1/2
+		{"20x10/10", jpegOfSize(20, 10), 10, image.Pt(10, 5)},  // 1/2: 20·4 = 8·10
+		{"19x10/10", jpegOfSize(19, 10), 10, image.Point{}},    // full size
+		{"20x10/0", jpegOfSize(20, 10), 0, image.Point{}},      // maxSide 0: full size
+		{"Orientation6", spliceAfterSOI(jpegOfSize(79, 40), exifSegment(binary.BigEndian, 6)), 10, image.Pt(10, 20)},
+		{"picos.jpg", photo("picos.jpg"), 400, image.Pt(408, 306)},       // 3264×2448: 1/8
+		{"brushes.jpg", photo("brushes.jpg"), 400, image.Pt(683, 537)},   // 1365×1074: 1/2
+		{"building.jpg", photo("building.jpg"), 400, image.Pt(434, 300)}, // 868×600: 1/2
+		{"building.jpg/200", photo("building.jpg"), 200, image.Pt(217, 150)},
+		{"building.jpg/100", photo("building.jpg"), 100, image.Pt(109, 75)},
+		{"fruits.jpg", photo("fruits.jpg"), 400, image.Point{}}, // 512×480: full size
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img, cfg, err := imageio.DecodeReduced(bytes.NewReader(c.data), 0, c.maxSide)
+			require.NoError(t, err)
+			red, ok := img.(*tracecore.Reduced)
+			if c.want == (image.Point{}) {
+				require.False(t, ok, "decoded at reduced scale: %v", img.Bounds())
+				assert.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
+				return
+			}
+			require.True(t, ok, "%T", img)
+			assert.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{red.Width, red.Height})
+			assert.Equal(t, image.Rectangle{Max: c.want}, red.Image.Bounds())
+		})
 	}
 }

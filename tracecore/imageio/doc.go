@@ -48,18 +48,22 @@
 // # Reduced scale
 //
 // DecodeReduced decodes for a trace of a given size (tracecore.Options'
-// MaxSide): a JPEG at least 8 times that size on its longer side is
-// decoded at 1/8 scale from each 8×8 block's DC coefficient alone, by the
+// MaxSide): a JPEG at least twice that size on its longer side is decoded
+// at the smallest of 1/8, 1/4 and 1/2 scale that still covers it, by the
 // package's own decoder (internal/jpegscaled, written from ITU-T T.81), and
-// returned as a *tracecore.Reduced standing for the full image. Each of its
-// pixels is the mean of the block it stands for, so tracing it gives what
-// downscaling the full decode gives, to within a level or two. It reads
-// baseline and progressive Huffman JPEGs, grey or YCbCr; for a progressive
-// file only the DC scans are decoded. picos.jpg (3264×2448, progressive,
-// 1.8 MB) decodes in about 7 ms where image/jpeg takes about 170 ms. Other
-// JPEGs (CMYK, RGB, arithmetic-coded) and other formats are decoded as by
-// Decode. The guarantees above hold alike; a truncated or damaged JPEG is
-// an error whichever decoder reads it.
+// returned as a *tracecore.Reduced standing for the full image. At 1/8 each
+// pixel is the mean of its 8×8 block, from the block's DC coefficient
+// alone; at 1/4 and 1/2 a reduced inverse DCT of the block's low
+// frequencies gives 2×2 or 4×4 pixels, each within a level or two of the
+// mean of the pixels it stands for. Tracing it gives what downscaling the
+// full decode gives, but for specks and a threshold a level apart. It reads
+// baseline and progressive Huffman JPEGs, grey or YCbCr; at 1/8 only a
+// progressive file's DC scans are decoded. picos.jpg (3264×2448,
+// progressive, 1.8 MB) decodes at 1/8 in about 7 ms where image/jpeg takes
+// about 170 ms. Other JPEGs (CMYK, RGB, arithmetic-coded), JPEGs under
+// twice the size and other formats are decoded as by Decode. The
+// guarantees above hold alike; a truncated or damaged JPEG is an error
+// whichever decoder reads it.
 //
 // # Images returned
 //

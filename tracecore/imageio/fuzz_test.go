@@ -61,8 +61,9 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzDecodeTrace takes bytes the way an upload goes: DecodeReduced for a
-// small trace (maxSide 8, so a JPEG of 64 pixels or more on a side is read
-// at 1/8 scale), then TraceImage with the placeholder preset at that size.
+// small trace (maxSide 8, so a JPEG of 64 pixels or more on its longer side
+// is read at 1/8 scale, of 32–63 at 1/4 and of 16–31 at 1/2), then
+// TraceImage with the placeholder preset at that size.
 // Errors are typed, the image and the SVG have the header's size, and
 // nothing panics. Seeded with every file of testdata and small JPEGs in
 // every orientation.
@@ -89,7 +90,14 @@ func FuzzDecodeTrace(f *testing.F) {
 		require.LessOrEqual(t, int64(cfg.Width)*int64(cfg.Height), int64(fuzzMaxPixels))
 		if red, ok := img.(*tracecore.Reduced); ok {
 			require.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{red.Width, red.Height})
-			require.Equal(t, image.Rect(0, 0, (cfg.Width+7)/8, (cfg.Height+7)/8), red.Image.Bounds())
+			// The smallest scale n/8 whose longer side covers MaxSide
+			// (TestDecodeReducedScale pins the rule).
+			n := 1
+			for max(cfg.Width, cfg.Height)*n < 8*opts.MaxSide {
+				n *= 2
+			}
+			require.LessOrEqual(t, n, 4)
+			require.Equal(t, image.Rect(0, 0, (cfg.Width*n+7)/8, (cfg.Height*n+7)/8), red.Image.Bounds())
 		} else {
 			require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())
 		}

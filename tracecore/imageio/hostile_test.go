@@ -199,10 +199,14 @@ func TestTruncated(t *testing.T) {
 				if filepath.Ext(f) != ".jpg" {
 					continue
 				}
-				// The same verdict when a JPEG is read at 1/8 scale.
-				img, _, err = imageio.DecodeReduced(bytes.NewReader(data[:n]), 0, 8)
-				require.Truef(t, img == nil, "%d of %d bytes decoded at 1/8", n, len(data))
-				requireKind(t, err, tracecore.ErrCorrupt, tracecore.ErrUnsupported)
+				// The same verdict when a JPEG is read at reduced scale:
+				// fruits.jpg (512×480) at 1/8 for 8 pixels, 1/4 for 100
+				// and 1/2 for 200.
+				for _, maxSide := range []int{8, 100, 200} {
+					img, _, err = imageio.DecodeReduced(bytes.NewReader(data[:n]), 0, maxSide)
+					require.Truef(t, img == nil, "%d of %d bytes decoded for %d pixels", n, len(data), maxSide)
+					requireKind(t, err, tracecore.ErrCorrupt, tracecore.ErrUnsupported)
+				}
 			}
 		})
 	}

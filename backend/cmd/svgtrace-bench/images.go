@@ -47,7 +47,7 @@ type PlaceholderResult struct {
 	File                    string
 	Width, Height           int
 	TraceWidth, TraceHeight int
-	Reduced                 bool // decoded at 1/8 scale
+	Scale                   int // decoded at Scale/8 of its size (1, 2 or 4); 0 at full size
 	SVGBytes, URIBytes      int
 	GzipBytes               int64
 	Mismatch                float64 // percent; NaN if not measured
@@ -118,7 +118,11 @@ func placeholderOf(ctx context.Context, path string, withFidelity bool) (Placeho
 	if err != nil {
 		return pr, err
 	}
-	_, pr.Reduced = img.(*tracecore.Reduced)
+	if r, ok := img.(*tracecore.Reduced); ok {
+		// DecodeReduced's image at n/8 is ⌈Width·n/8⌉ wide, so n is
+		// ⌊8·width/Width⌋ for any Width of 8 or more.
+		pr.Scale = 8 * r.Image.Bounds().Dx() / r.Width
+	}
 	var t tracecore.Tracer
 	p, err := t.Prepare(ctx, img, opts)
 	if err != nil {
@@ -210,7 +214,7 @@ func (ib *ImageBench) section(b *strings.Builder) {
 	}
 	p("\n### Placeholders of the test photos\n\n")
 	p("The placeholder preset (`tracecore.PlaceholderOptions()`) on each image of tracecore/testdata/images, decoded ")
-	p("as an upload is (at 1/8 scale where the JPEG is 3200 pixels or more on its longer side). Mismatch is against ")
+	p("as an upload is (a JPEG at the smallest of 1/8, 1/4 and 1/2 scale that still covers 400 pixels). Mismatch is against ")
 	p("the placeholder's own bitmap, rendered with its fill as black. ")
 	if ib.ITL != nil {
 		p("image-trace-loader's figures are measured in this run, on the same photos downscaled to 400 pixels ")
@@ -222,8 +226,8 @@ func (ib *ImageBench) section(b *strings.Builder) {
 	p("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, pr := range ib.Placeholders {
 		how := "full size"
-		if pr.Reduced {
-			how = "1/8 scale"
+		if pr.Scale > 0 {
+			how = fmt.Sprintf("1/%d scale", 8/pr.Scale)
 		}
 		itlBytes, itlMismatch := "n/a", "n/a"
 		if itl, ok := ib.ITL[pr.File]; ok {

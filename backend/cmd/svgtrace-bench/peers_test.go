@@ -354,7 +354,7 @@ func TestPeerMarkdown(t *testing.T) {
 	r.Peers = peerBenchForTest()
 	r.Images = &ImageBench{Lines: map[string][]BenchLine{},
 		Placeholders: []PlaceholderResult{{File: "picos.jpg", Width: 3264, Height: 2448, TraceWidth: 400, TraceHeight: 300,
-			Reduced: true, SVGBytes: 2650, URIBytes: 2700, GzipBytes: 1200, Mismatch: 1.3}},
+			Scale: 1, SVGBytes: 2650, URIBytes: 2700, GzipBytes: 1200, Mismatch: 1.3}},
 		ITL: map[string]ITLResult{"picos.jpg": r.Peers.ITL[1]}}
 	md := r.Markdown()
 	for _, want := range []string{

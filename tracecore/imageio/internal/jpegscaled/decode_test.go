@@ -114,7 +114,8 @@ func specs() []spec {
 	seed := uint64(1)
 	for _, size := range [][2]int{{17, 9}, {1, 1}, {40, 24}, {75, 61}} {
 		for _, sampling := range samplings {
-			for _, progressive := range []bool{false, true} {
+			for _, p := range [][2]bool{{false, false}, {true, false}, {true, true}} {
+				progressive, successive := p[0], p[1]
 				for _, v := range []struct {
 					separate, fill, quant16 bool
 					restart, acMax          int
@@ -126,7 +127,7 @@ func specs() []spec {
 				} {
 					seed++
 					out = append(out, spec{
-						w: size[0], h: size[1], sampling: sampling, progressive: progressive,
+						w: size[0], h: size[1], sampling: sampling, progressive: progressive, successive: successive,
 						separate: v.separate, restart: v.restart, fill: v.fill,
 						quant16: v.quant16, acMax: v.acMax, seed: seed,
 					})

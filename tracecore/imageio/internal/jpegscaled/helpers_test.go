@@ -140,6 +140,6 @@ func spliced(data []byte, off int, b ...byte) []byte {
 }
 
 func name(s spec) string {
-	return fmt.Sprintf("%dx%d/%v/prog=%v/sep=%v/ri=%d/fill=%v/q16=%v/ac=%d",
-		s.w, s.h, s.sampling, s.progressive, s.separate, s.restart, s.fill, s.quant16, s.acMax)
+	return fmt.Sprintf("%dx%d/%v/prog=%v/succ=%v/sep=%v/ri=%d/fill=%v/q16=%v/ac=%d",
+		s.w, s.h, s.sampling, s.progressive, s.successive, s.separate, s.restart, s.fill, s.quant16, s.acMax)
 }

@@ -47,8 +47,9 @@ func stdlibJPEG(t testing.TB, w, h int, grey bool) []byte {
 }
 
 // TestTruncated cuts JPEGs at every length in their headers and scans:
-// before the end of the first SOS segment Decode fails with ErrCorrupt,
-// after it Decode returns the image with the blocks it could decode.
+// every cut is an error wrapping ErrCorrupt, at 1/8, 1/4 and 1/2 scale,
+// and Supported (which reads the header only) is true from the end of the
+// first SOS segment on.
 func TestTruncated(t *testing.T) {
 	files := map[string][]byte{
 		"picos.jpg": readImage(t, "picos.jpg"),
@@ -58,19 +59,47 @@ func TestTruncated(t *testing.T) {
 			restart: 2, fill: true, acMax: 50, seed: 9}).data,
 		"progressive": encodeTest(spec{w: 33, h: 17, sampling: [][2]int{{2, 2}, {1, 1}, {1, 1}},
 			progressive: true, restart: 1, acMax: 3, seed: 10}).data,
+		"successive": encodeTest(spec{w: 40, h: 33, sampling: [][2]int{{2, 1}, {1, 1}, {1, 1}},
+			progressive: true, successive: true, restart: 3, acMax: 3, seed: 11}).data,
+		"successiveGrey": encodeTest(spec{w: 64, h: 8, sampling: [][2]int{{1, 1}},
+			progressive: true, successive: true, acMax: 2, seed: 12}).data,
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
 			end := headerEnd(t, data)
-			_, err := Decode(data)
-			require.NoError(t, err)
+			for _, scale := range []int{1, 2, 4} {
+				_, err := DecodeScaled(data, scale)
+				require.NoError(t, err)
+			}
 			// Every cut, in the header or the scans (picos: its first
 			// 4 KiB, header and the start of the first scan), is an error.
+			// (A cut of picos.jpg allocates its coefficients, 7.5 MB at
+			// 1/2 scale: there one cut in 64 is tried at 1/4 and 1/2.)
+			big := len(data) > 1<<20
 			for n := range min(len(data), 4096) {
-				m, err := Decode(data[:n])
-				require.ErrorIs(t, err, ErrCorrupt, "length %d", n)
-				require.Nil(t, m)
+				for _, scale := range []int{1, 2, 4} {
+					if big && scale > 1 && n%64 != 0 {
+						continue
+					}
+					m, err := DecodeScaled(data[:n], scale)
+					require.ErrorIs(t, err, ErrCorrupt, "length %d, scale %d/8", n, scale)
+					require.Nil(t, m)
+				}
 				require.Equal(t, n >= end, Supported(data[:n]), "length %d", n)
+			}
+			// Cuts in the last scans, where a progressive file's AC
+			// refinements are, too: picos.jpg's take a whole decode each,
+			// so one cut in 512 of its last 4 KiB.
+			step := 1
+			if big {
+				step = 512
+			}
+			for n := max(len(data)-4096, 4096); n < len(data)-1; n += step {
+				for _, scale := range []int{1, 2, 4} {
+					m, err := DecodeScaled(data[:n], scale)
+					require.ErrorIs(t, err, ErrCorrupt, "length %d, scale %d/8", n, scale)
+					require.Nil(t, m)
+				}
 			}
 		})
 	}

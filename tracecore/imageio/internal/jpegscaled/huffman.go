@@ -208,12 +208,12 @@ func (r *bitReader) dcDiffSlow(t *huffTable) (int, bool) {
 	return v, true
 }
 
-// skipAC decodes the 63 AC coefficients of a block of a sequential scan
-// (T.81 F.2.2.2) and discards them: it needs only each run/size symbol's
-// run, to count coefficients, and its size, to skip the value bits. It
-// reports false for an invalid code.
-func (r *bitReader) skipAC(t *huffTable) bool {
-	for k := 1; k < 64; {
+// skipAC decodes the AC coefficients of a block of a sequential scan from
+// zigzag index k on (T.81 F.2.2.2) and discards them: it needs only each
+// run/size symbol's run, to count coefficients, and its size, to skip the
+// value bits. It reports false for an invalid code.
+func (r *bitReader) skipAC(t *huffTable, k int) bool {
+	for k < 64 {
 		if r.n < 32 { // enough for a 16-bit code and 15 value bits
 			r.fill()
 		}
@@ -230,6 +230,76 @@ func (r *bitReader) skipAC(t *huffTable) bool {
 		k += int(e >> 8)
 	}
 	return true
+}
+
+// symbol decodes one Huffman code and returns its symbol, reporting false
+// for an invalid code. It fills acc first, so that the symbol's value bits
+// (up to 15) are there too.
+func (r *bitReader) symbol(t *huffTable) (byte, bool) {
+	if r.n < 32 { // enough for a 16-bit code and 15 value bits
+		r.fill()
+	}
+	e := t.lut[r.acc>>(64-lutBits)]
+	sym, l := uint(e>>8), uint(e&0xff)
+	if l == 0 {
+		if sym, l = t.slow(r.acc); l == 0 {
+			return 0, false
+		}
+	}
+	r.acc <<= l
+	r.n -= int(l)
+	return byte(sym), true
+}
+
+// receive reads s bits, 0–15, as an unsigned number (T.81 F.2.2.4); the
+// caller has filled acc with symbol.
+func (r *bitReader) receive(s uint) int {
+	v := int(r.acc >> (64 - s) & (1<<s - 1)) // s = 0 reads nothing
+	r.acc <<= s
+	r.n -= int(s)
+	return v
+}
+
+// extend turns s value bits v into the coefficient they code: a leading
+// 0 bit marks a negative value, stored as v − (2^s − 1) (T.81 F.2.2.1).
+func extend(v int, s uint) int {
+	if v < 1<<(s-1) {
+		v -= 1<<s - 1
+	}
+	return v
+}
+
+// decodeAC decodes the AC coefficients of a block of a sequential scan
+// (T.81 F.2.2.2), storing those with a kept zigzag index (keep[k] ≥ 0) in
+// blk[keep[k]] and setting the others of blk to 0; blk is nil for a block
+// past the plane's edge. Past kmax, the last kept index, it skips the rest
+// as skipAC does. It reports false for an invalid code.
+func (r *bitReader) decodeAC(t *huffTable, blk []int16, keep *[64]int8, kmax int) bool {
+	if blk != nil {
+		clear(blk[1:])
+	}
+	k := 1
+	for k <= kmax {
+		sym, ok := r.symbol(t)
+		if !ok {
+			return false
+		}
+		run, s := int(sym>>4), uint(sym&15)
+		if s == 0 {
+			if run != 15 {
+				return true // EOB; run/size 0x10–0xE0 are undefined: the same
+			}
+			k += 16 // ZRL
+			continue
+		}
+		k += run
+		v := extend(r.receive(s), s)
+		if k < 64 && blk != nil && keep[k] >= 0 {
+			blk[keep[k]] = int16(v)
+		}
+		k++
+	}
+	return r.skipAC(t, k)
 }
 
 // bit reads one bit, for DC refinement scans.

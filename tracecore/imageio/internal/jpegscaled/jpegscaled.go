@@ -29,7 +29,21 @@ func unsupportedf(format string, args ...any) error {
 // covers (edge blocks: the encoder's padding included). It returns an
 // *image.Gray for a grey JPEG and an *image.YCbCr for a colour one.
 func Decode(data []byte) (image.Image, error) {
+	return DecodeScaled(data, 1)
+}
+
+// DecodeScaled decodes the JPEG in data at scale n/8, n = 1, 2 or 4: n×n
+// pixels for each 8×8 block, so the result has bounds image.Rect(0, 0,
+// ceil(W·n/8), ceil(H·n/8)) for a W×H frame. Scale 1/8 is Decode's; at 1/4
+// and 1/2 each pixel is the inverse DCT of the block's low-frequency
+// coefficients at the centre of the 4×4 or 2×2 samples it stands for (see
+// idct). Any other n is an error wrapping ErrUnsupported.
+func DecodeScaled(data []byte, n int) (image.Image, error) {
+	if n != 1 && n != 2 && n != 4 {
+		return nil, unsupportedf("scale %d/8", n)
+	}
 	d := &decoder{data: data}
+	d.setScale(n)
 	if err := d.run(false); err != nil {
 		return nil, err
 	}
@@ -43,6 +57,7 @@ func Decode(data []byte) (image.Image, error) {
 // first scan only; a caller falls back to image/jpeg when it is false.
 func Supported(data []byte) bool {
 	d := &decoder{data: data}
+	d.setScale(1)
 	return d.run(true) == nil
 }
 
@@ -52,20 +67,36 @@ type component struct {
 	h, v int // sampling factors, 1–4
 	tq   int // quantisation table selector, 0–3
 	// bw and bh count the blocks of the component's own plane, ⌈x/8⌉×⌈y/8⌉
-	// for its x×y samples (T.81 A.1.1): the reduced plane's size.
+	// for its x×y samples (T.81 A.1.1): the reduced plane's size in blocks.
 	bw, bh int
-	// q is the DC quantiser, latched at the first scan that codes the
-	// component's DC coefficient; 0 until then leaves the plane mid-grey.
-	q    int
-	coef []int16 // bw×bh DC coefficients, row by row
+	// q holds the quantisers of the kept coefficients (the top-left n×n of
+	// the 8×8, row by row), latched at the first scan that codes the
+	// component's DC coefficient; zeros until then leave the plane
+	// mid-grey.
+	q       [16]int32
+	latched bool
+	// coef holds the kept coefficients of bw×bh blocks, row by row, n×n
+	// of them for each block (row by row: the DC first).
+	coef []int16
+	// nz has a bit for each of the 64 coefficients of each block, in
+	// zigzag order, set once a progressive scan makes it nonzero: an AC
+	// refinement scan reads a correction bit for exactly those (T.81
+	// G.1.2.3), kept or not. Only progressive frames at n > 1 use it.
+	nz []uint64
 }
 
 // A decoder holds the state of one Decode or Supported call.
 type decoder struct {
 	data []byte
 	pos  int // the next byte of the marker structure to read
+	// n is the scale, n/8: 1, 2 or 4 samples across each block. keep maps
+	// each zigzag index to the index of the coefficient among a block's
+	// kept n×n, or -1, and kmax is the largest zigzag index kept.
+	n    int
+	keep [64]int8
+	kmax int
 
-	quant    [4]int // DC entry of each quantisation table
+	quant    [4][64]int32 // each quantisation table, in natural order
 	quantSet [4]bool
 	huff     [2][4]huffTable // DC (class 0) and AC (class 1) tables
 	huffSet  [2][4]bool
@@ -90,6 +121,9 @@ type decoder struct {
 // run reads the marker structure (T.81 B.2) from SOI to EOI, decoding the
 // scans, or with headerOnly stopping at the first scan's header.
 func (d *decoder) run(headerOnly bool) error {
+	if d.n == 0 {
+		d.setScale(1)
+	}
 	return d.markers(headerOnly)
 }
 
@@ -211,8 +245,7 @@ func (d *decoder) app(code byte) error {
 	return nil
 }
 
-// dqt reads a DQT segment (T.81 B.2.4.1), keeping each table's DC entry,
-// the first in zigzag order.
+// dqt reads a DQT segment (T.81 B.2.4.1), its entries in zigzag order.
 func (d *decoder) dqt() error {
 	p, err := d.segment("DQT")
 	if err != nil {
@@ -223,7 +256,7 @@ func (d *decoder) dqt() error {
 		if tq > 3 {
 			return corruptf("DQT: table %d out of range", tq)
 		}
-		var n, q int
+		var n int
 		switch pq {
 		case 0:
 			n = 1 + 64
@@ -235,10 +268,14 @@ func (d *decoder) dqt() error {
 		if len(p) < n {
 			return corruptf("DQT: table %d: segment too short", tq)
 		}
-		if q = int(p[1]); pq == 1 {
-			q = q<<8 | int(p[2])
+		for k := range 64 {
+			q := int32(p[1+k])
+			if pq == 1 {
+				q = int32(p[1+2*k])<<8 | int32(p[2+2*k])
+			}
+			d.quant[tq][zigzag[k]] = q
 		}
-		d.quant[tq], d.quantSet[tq] = q, true
+		d.quantSet[tq] = true
 		p = p[n:]
 	}
 	return nil
@@ -393,36 +430,59 @@ func (d *decoder) colour() error {
 	return nil
 }
 
-// image converts the DC coefficients to samples.
+// image converts the kept coefficients to samples.
 func (d *decoder) image() (image.Image, error) {
-	r := image.Rect(0, 0, ceilDiv(d.width, 8), ceilDiv(d.height, 8))
+	r := image.Rect(0, 0, ceilDiv(d.width*d.n, 8), ceilDiv(d.height*d.n, 8))
 	if d.ncomp == 1 {
 		m := image.NewGray(r)
-		d.comps[0].samples(m.Pix, m.Stride)
+		d.comps[0].samples(m.Pix, m.Stride, r.Dx(), r.Dy(), d.n)
 		return m, nil
 	}
 	m := image.NewYCbCr(r, d.ratio)
 	y, cb := &d.comps[0], &d.comps[1]
-	// The planes' sizes agree by construction, ⌈⌈w/a⌉/8⌉ = ⌈w/8a⌉; check
-	// rather than trust it, since a mismatch would misplace every row.
-	if y.bw != m.YStride || y.bw*y.bh != len(m.Y) || cb.bw != m.CStride || cb.bw*cb.bh != len(m.Cb) {
+	cw, ch := m.CStride, len(m.Cb)/max(m.CStride, 1)
+	// The planes hold enough samples by construction, ⌈⌈w/a⌉/8⌉·n ≥
+	// ⌈⌈w·n/8⌉/a⌉ (at n = 1 exactly as many); check rather than trust it,
+	// since a shortfall would misplace every row.
+	if y.bw*d.n < r.Dx() || y.bh*d.n < r.Dy() || cb.bw*d.n < cw || cb.bh*d.n < ch {
 		return nil, unsupportedf("plane sizes %d×%d and %d×%d do not fit image.YCbCr", y.bw, y.bh, cb.bw, cb.bh)
 	}
-	d.comps[0].samples(m.Y, m.YStride)
-	d.comps[1].samples(m.Cb, m.CStride)
-	d.comps[2].samples(m.Cr, m.CStride)
+	d.comps[0].samples(m.Y, m.YStride, r.Dx(), r.Dy(), d.n)
+	d.comps[1].samples(m.Cb, m.CStride, cw, ch, d.n)
+	d.comps[2].samples(m.Cr, m.CStride, cw, ch, d.n)
 	return m, nil
 }
 
-// samples writes the component's samples, clamp(round(DC×Q/8) + 128): the
-// DC coefficient is 8 times the block's mean (T.81 A.3.3, with both
-// C(0) = 1/√2), and the level shift of A.3.1 adds 128. DC×Q fits in 32
-// bits: |DC| ≤ 2^15 and Q < 2^16.
-func (c *component) samples(dst []byte, stride int) {
-	for y := range c.bh {
-		out := dst[y*stride : y*stride+c.bw]
-		for x, dc := range c.coef[y*c.bw : (y+1)*c.bw] {
-			out[x] = uint8(min(max((int(dc)*c.q+4)>>3+128, 0), 255))
+// samples writes the component's w×h samples at scale n/8 to dst, stride
+// apart: the n×n of each block, cropped at the right and bottom edges.
+//
+// At n = 1 a sample is clamp(round(DC×Q/8) + 128): the DC coefficient is
+// 8 times the block's mean (T.81 A.3.3, with both C(0) = 1/√2), and the
+// level shift of A.3.1 adds 128. DC×Q fits in 32 bits: |DC| ≤ 2^15 and
+// Q < 2^16. At n = 2 and 4 idct computes the samples.
+func (c *component) samples(dst []byte, stride, w, h, n int) {
+	if n == 1 {
+		for y := range h {
+			out := dst[y*stride : y*stride+w]
+			for x, dc := range c.coef[y*c.bw : y*c.bw+w] {
+				out[x] = uint8(min(max((int(dc)*int(c.q[0])+4)>>3+128, 0), 255))
+			}
+		}
+		return
+	}
+	nn := n * n
+	var blk [16]uint8
+	for by := range c.bh {
+		for bx := range c.bw {
+			x0, y0 := bx*n, by*n
+			if x0 >= w || y0 >= h {
+				continue
+			}
+			i := (by*c.bw + bx) * nn
+			idct(&blk, c.coef[i:i+nn], &c.q, n)
+			for y := range min(n, h-y0) {
+				copy(dst[(y0+y)*stride+x0:(y0+y)*stride+min(x0+n, w)], blk[y*n:y*n+n])
+			}
 		}
 	}
 }

@@ -21,30 +21,40 @@ type spec struct {
 	// progressive writes a DC first scan with Al=1, an AC scan per
 	// component and a DC refinement scan; otherwise one sequential scan.
 	progressive bool
-	separate    bool // one DC scan per component rather than interleaved
-	restart     int  // restart interval in MCUs, 0 for none
-	fill        bool // 0xFF fill bytes before every marker after SOS
-	quant16     bool // 16-bit quantisation tables, DC quantiser 264
-	acMax       int  // largest AC coefficient magnitude
-	seed        uint64
+	// successive makes a progressive file's AC scans those of libjpeg's
+	// default script instead: first scans of the bands 1–5 and 6–63 with
+	// Al = 1 and EOB runs across blocks, then a refinement of 1–63.
+	successive bool
+	separate   bool // one DC scan per component rather than interleaved
+	restart    int  // restart interval in MCUs, 0 for none
+	fill       bool // 0xFF fill bytes before every marker after SOS
+	quant16    bool // 16-bit quantisation tables, DC quantiser 264
+	acMax      int  // largest AC coefficient magnitude
+	seed       uint64
 }
 
 // A testJPEG is the output of encodeTest.
 type testJPEG struct {
 	data []byte
 	want image.Image // the DC-only image
+	// coefs holds each component's coefficients, in zigzag order, for its
+	// own bw×bh blocks row by row, and quant its DC and AC quantisers.
+	coefs [][][64]int
+	bw    []int
+	quant [][2]int
 }
 
 // Huffman tables as DHT counts (codes of length 1–16) and symbols. DC
 // table 0 has codes of 2–9 bits, table 1 of 1–12 bits, so that some DC
-// codes take the slow path; the AC table has 162 symbols of 2–16 bits.
+// codes take the slow path; the AC table has 162 symbols of 2–16 bits and
+// the 14 EOBn symbols of progressive scans (T.81 G.1.2.2) in 16 bits.
 var (
 	dcCounts = [2][16]byte{
 		{0, 1, 5, 1, 1, 1, 1, 1, 1},
 		{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
 	}
 	dcSymbols = []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
-	acCounts  = [16]byte{0, 1, 2, 2, 4, 6, 8, 10, 12, 14, 16, 20, 20, 20, 20, 7}
+	acCounts  = [16]byte{0, 1, 2, 2, 4, 6, 8, 10, 12, 14, 16, 20, 20, 20, 20, 7 + 14}
 	acSymbols = func() []byte {
 		// EOB first, then run/size symbols from small run+size up, ZRL
 		// among them: roughly the order of their frequency.
@@ -58,6 +68,9 @@ var (
 			if sum == 8 {
 				syms = append(syms, 0xf0)
 			}
+		}
+		for r := 1; r <= 14; r++ {
+			syms = append(syms, byte(r<<4)) // EOBn
 		}
 		return syms
 	}()
@@ -231,6 +244,9 @@ func encodeTest(s spec) testJPEG {
 
 	// scan writes a scan of the components ci, coding each block with
 	// block, which gets the component index and the block.
+	// endRun, if set, ends a progressive AC scan's pending EOB run before
+	// each restart marker and at the end of the scan.
+	var endRun func()
 	scan := func(ci []int, ss, se, ah, al int, block func(i int, b *[64]int, pred *int)) {
 		p := []byte{byte(len(ci))}
 		for _, i := range ci {
@@ -244,6 +260,9 @@ func encodeTest(s spec) testJPEG {
 		}
 		for m := range nx * ny {
 			if s.restart > 0 && m > 0 && m%s.restart == 0 {
+				if endRun != nil {
+					endRun()
+				}
 				w.flush()
 				w.fill = s.fill
 				w.marker(0xd0 + byte(m/s.restart-1)%8)
@@ -262,6 +281,9 @@ func encodeTest(s spec) testJPEG {
 					}
 				}
 			}
+		}
+		if endRun != nil {
+			endRun()
 		}
 		w.flush()
 		w.fill = s.fill
@@ -319,9 +341,27 @@ func encodeTest(s spec) testJPEG {
 			})
 		}
 		for i := range comps {
+			if s.successive {
+				continue
+			}
 			// AC first scans code the 63 coefficients as a sequential
 			// scan does when no EOB run is longer than one block.
 			scan([]int{i}, 1, 63, 0, 0, func(i int, b *[64]int, pred *int) { ac(b) })
+		}
+		if s.successive {
+			for _, band := range [][2]int{{1, 5}, {6, 63}} {
+				for i := range comps {
+					e := &eobWriter{w: w, codes: acCodes}
+					endRun = e.end
+					scan([]int{i}, band[0], band[1], 0, 1, func(_ int, b *[64]int, _ *int) { e.first(b, band[0], band[1], 1) })
+				}
+			}
+			for i := range comps {
+				e := &eobWriter{w: w, codes: acCodes}
+				endRun = e.end
+				scan([]int{i}, 1, 63, 1, 0, func(_ int, b *[64]int, _ *int) { e.refine(b, 1, 63, 0) })
+			}
+			endRun = nil
 		}
 		for _, ci := range dcScans {
 			scan(ci, 0, 0, 1, 0, func(i int, b *[64]int, pred *int) { w.bits(uint32(b[0]&1), 1) })
@@ -340,6 +380,15 @@ func encodeTest(s spec) testJPEG {
 	}
 	r := image.Rect(0, 0, (s.w+7)/8, (s.h+7)/8)
 	out := testJPEG{data: w.out}
+	for _, c := range comps {
+		own := make([][64]int, 0, c.bw*c.bh)
+		for y := range c.bh {
+			own = append(own, c.blocks[y*c.pw:y*c.pw+c.bw]...)
+		}
+		out.coefs = append(out.coefs, own)
+		out.bw = append(out.bw, c.bw)
+		out.quant = append(out.quant, [2]int{q0[c.tq], qAC})
+	}
 	if len(comps) == 1 {
 		out.want = &image.Gray{Pix: want(&comps[0]), Stride: comps[0].bw, Rect: r}
 	} else {
@@ -354,4 +403,143 @@ func encodeTest(s spec) testJPEG {
 		}
 	}
 	return out
+}
+
+// An eobWriter writes the blocks of a progressive AC scan (T.81 G.1.2.2,
+// G.1.2.3), gathering blocks whose band ends without a new coefficient
+// into EOB runs. A run is written as EOBn and its extra bits, then the
+// correction bits of each of its blocks, since the decoder reads them
+// block by block as the run goes on.
+type eobWriter struct {
+	w     *bitWriter
+	codes map[byte]code
+	run   int      // blocks in the pending EOB run
+	bits  []uint32 // correction bits of the pending run's blocks, in order
+}
+
+func (e *eobWriter) symbol(sym byte) {
+	c := e.codes[sym]
+	e.w.bits(c.bits, c.len)
+}
+
+// end writes the pending EOB run, if any.
+func (e *eobWriter) end() {
+	if e.run == 0 {
+		return
+	}
+	r := 0
+	for e.run>>(r+1) != 0 {
+		r++
+	}
+	e.symbol(byte(r << 4))
+	e.w.bits(uint32(e.run-1<<r), r)
+	for _, b := range e.bits {
+		e.w.bits(b, 1)
+	}
+	e.run, e.bits = 0, e.bits[:0]
+}
+
+// eob adds a block to the pending run, with the correction bits of its
+// band's tail; a run stops at 32767 blocks, the most EOB14 codes.
+func (e *eobWriter) eob(tail []uint32) {
+	e.run++
+	e.bits = append(e.bits, tail...)
+	if e.run == 1<<15-1 {
+		e.end()
+	}
+}
+
+// shifted is coefficient v with its magnitude shifted right by al, the
+// point transform of an AC coefficient (T.81 G.1.1.1.2).
+func shifted(v, al int) int {
+	if v < 0 {
+		return -(-v >> al)
+	}
+	return v >> al
+}
+
+// first writes a block's band ss…se in a first AC scan with point
+// transform al.
+func (e *eobWriter) first(b *[64]int, ss, se, al int) {
+	run := 0
+	for k := ss; k <= se; k++ {
+		v := shifted(b[k], al)
+		if v == 0 {
+			run++
+			continue
+		}
+		e.end()
+		for ; run > 15; run -= 16 {
+			e.symbol(0xf0)
+		}
+		s, bits := category(v)
+		e.symbol(byte(run<<4 | s))
+		e.w.bits(bits, s)
+		run = 0
+	}
+	if run > 0 {
+		e.eob(nil)
+	}
+}
+
+// refine writes a block's band ss…se in an AC refinement scan of bit al:
+// each coefficient nonzero before it (magnitude above 2^(al+1) − 1) gets
+// its bit al as a correction bit, written after the symbol whose zero run
+// passes it; each that becomes nonzero (magnitude bit al its highest) is a
+// run/size symbol of size 1 and its sign.
+func (e *eobWriter) refine(b *[64]int, ss, se, al int) {
+	type pending struct {
+		zeros int // zero coefficients passed before it since the last symbol
+		bit   uint32
+	}
+	var corr []pending
+	zeros := 0
+	// emit writes the symbols for a new coefficient after zeros zero ones,
+	// with the correction bits of the coefficients their runs pass.
+	emit := func(sym byte, sign int, upto int) {
+		e.symbol(sym)
+		if sign >= 0 {
+			e.w.bits(uint32(sign), 1)
+		}
+		i := 0
+		for ; i < len(corr) && corr[i].zeros <= upto; i++ {
+			e.w.bits(corr[i].bit, 1)
+		}
+		corr = corr[i:]
+	}
+	for k := ss; k <= se; k++ {
+		a := b[k]
+		if a < 0 {
+			a = -a
+		}
+		switch {
+		case a>>(al+1) != 0:
+			corr = append(corr, pending{zeros, uint32(a >> al & 1)})
+		case a>>al == 0:
+			zeros++
+		default: // new: |v| >> al == 1
+			e.end()
+			for zeros > 15 {
+				// ZRL passes 16 zeros and the nonzero ones before the 16th.
+				emit(0xf0, -1, 15)
+				zeros -= 16
+				for i := range corr {
+					corr[i].zeros -= 16
+				}
+			}
+			sign := 1
+			if b[k] < 0 {
+				sign = 0
+			}
+			emit(byte(zeros<<4|1), sign, zeros)
+			zeros = 0
+		}
+	}
+	if zeros > 0 || len(corr) > 0 {
+		tail := make([]uint32, len(corr))
+		for i, c := range corr {
+			tail[i] = c.bit
+		}
+		e.eob(tail)
+	}
 }
