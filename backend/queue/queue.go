@@ -61,8 +61,13 @@ const (
 	FetchPollInterval = 50 * time.Millisecond
 
 	// FetchCooldown is the least time between two fetches by one worker,
-	// River's guard against fetching in a tight loop.
-	FetchCooldown = 10 * time.Millisecond
+	// River's guard against fetching in a tight loop. A worker fetches when
+	// a job finishes (or at FetchPollInterval when idle), so fetches never
+	// outnumber jobs; the cooldown only holds back a worker whose job took
+	// less than it. Placeholder traces take 4–8 ms, so 10 ms left a
+	// saturated worker idle 4–5 ms a job (make bench: 5.24 ms overhead per
+	// job, 139 traces/s with 2 workers); 2 ms gives 1.59 ms and 164/s.
+	FetchCooldown = 2 * time.Millisecond
 )
 
 // TraceArgs are a trace job's arguments: the image to trace (its options and
