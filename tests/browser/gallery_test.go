@@ -125,7 +125,7 @@ func waitAPI(t *testing.T, url, what string, cond func() bool) {
 }
 
 type apiImage struct {
-	ID, Status, TracedBy, Placeholder string
+	ID, Status, TracedBy, Placeholder, Title string
 }
 
 func images(t *testing.T, url string) []apiImage {

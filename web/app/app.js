@@ -345,6 +345,26 @@ function progress(id, fraction, stage) {
 
 function status(id, text) { card(id).querySelector('.state').textContent = text; }
 
+// notice says why a file was not added, without a blocking alert(): a line
+// under the drop zone, announced by screen readers (the list is a live
+// region), until its Dismiss button is pressed. Only the latest
+// maxNotices stay, so a drop of many refused files does not fill the page.
+const maxNotices = 10;
+function notice(text) {
+  const list = $('#notices');
+  const li = document.createElement('li');
+  const msg = document.createElement('span');
+  msg.textContent = text;
+  const dismiss = document.createElement('button');
+  dismiss.type = 'button';
+  dismiss.textContent = 'Dismiss';
+  dismiss.setAttribute('aria-label', `Dismiss: ${text}`);
+  dismiss.onclick = () => { li.remove(); $('#drop').focus(); };
+  li.append(msg, ' ', dismiss);
+  list.append(li);
+  while (list.children.length > maxNotices) list.firstElementChild.remove();
+}
+
 // ---- uploading -----------------------------------------------------------
 
 async function sha256(blob) {
@@ -375,7 +395,7 @@ function upload(form, onProgress) {
 async function add(file, alt) {
   const options = currentOptions();
   let bitmap;
-  try { bitmap = await createImageBitmap(file); } catch { return alert(`${file.name} is not an image this browser reads`); }
+  try { bitmap = await createImageBitmap(file); } catch { return notice(`${file.name} was not added: it is not an image this browser reads.`); }
   const fields = {contentHash: await sha256(file), bytes: file.size, width: bitmap.width, height: bitmap.height, mime: file.type, options};
   bitmap.close();
   let a;
@@ -386,7 +406,7 @@ async function add(file, alt) {
     // (needToken has asked). Refused for itself (too large, bad options):
     // say why. Otherwise a network failure: the outbox keeps it for later.
     if (e.code === 'unauthorized') { needToken(); return keepOffline(file, options, alt); }
-    if (e.code) return alert(`${file.name}: ${e.message}`);
+    if (e.code) return notice(`${file.name} was not added: ${e.message}.`);
     return keepOffline(file, options, alt);
   }
   if (a.existing) {
