@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,9 +95,12 @@ type Config struct {
 	// ReadLimit (DefaultReadLimit when 0) caps a client message; a larger
 	// one closes the connection with 1009.
 	ReadLimit int64
-	// Token, when set, is required (Authorization: Bearer, or ?token= for
-	// browsers, which cannot set headers on a WebSocket) for plans and
-	// results; without it a connection only listens.
+	// Token, when set, is required for plans and results; without it a
+	// connection only listens. A client sends it at the upgrade as
+	// Authorization: Bearer, or, from a browser, which cannot set headers
+	// on a WebSocket, in the subprotocol TokenSubprotocolPrefix names; the
+	// query ?token= is accepted too, for clients that can do neither (it
+	// may end up in proxies' access logs).
 	Token string
 	// Planner answers plans and results (see Planner).
 	Planner Planner
@@ -165,6 +169,7 @@ func New(cfg Config) *Hub {
 		ReadBufferSize:   4096,
 		WriteBufferSize:  4096,
 		CheckOrigin:      h.checkOrigin,
+		Subprotocols:     []string{Subprotocol},
 	}
 	return h
 }
@@ -457,9 +462,21 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
+// tokenOf returns the token a handshake carries: in its Authorization
+// header, its token subprotocol or its query, in that order; "" if none,
+// or if the subprotocol's is not base64url.
 func tokenOf(r *http.Request) string {
 	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		return t
+	}
+	for _, p := range websocket.Subprotocols(r) {
+		if enc, ok := strings.CutPrefix(p, TokenSubprotocolPrefix); ok {
+			t, err := base64.RawURLEncoding.DecodeString(enc)
+			if err != nil {
+				return ""
+			}
+			return string(t)
+		}
 	}
 	return r.URL.Query().Get("token")
 }

@@ -17,6 +17,22 @@ import (
 // Version is the protocol version every message carries as "v".
 const Version = 1
 
+// Subprotocols, offered by a client in Sec-WebSocket-Protocol at the
+// upgrade (RFC 6455 §1.9). Neither is required.
+const (
+	// Subprotocol names this protocol's version; the hub selects it when a
+	// client offers it.
+	Subprotocol = "svgtrace.v1"
+	// TokenSubprotocolPrefix starts the subprotocol that carries the
+	// server's token from a browser, which cannot set an Authorization
+	// header on a WebSocket: the prefix, then the token's UTF-8 bytes in
+	// unpadded base64url (RFC 4648 §5), characters a subprotocol may hold.
+	// Unlike ?token= it stays out of the URL, and so out of access logs.
+	// The hub never selects it, so a client offering it offers Subprotocol
+	// too (a browser fails a handshake that selects none of its offers).
+	TokenSubprotocolPrefix = "svgtrace.token."
+)
+
 // Message types, client to server.
 const (
 	TypeHello  = "hello"

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -213,7 +214,7 @@ func TestHubRefusals(t *testing.T) {
 	require.NoError(t, c.ws.WriteMessage(websocket.TextMessage, []byte(`not json`)))
 	assert.Equal(t, "bad_message", c.next(hub.TypeError)["code"])
 
-	// With it (?token= for browsers) a plan is answered.
+	// With it (in the query here; see TestHubTokenSubprotocol) a plan is answered.
 	authed := e.dialURL(t, u+"?token=sekrit")
 	authed.send(hub.Plan{Header: hdr(hub.TypePlan), ContentHash: strings.Repeat("b", 64), Bytes: 10, Width: 2, Height: 2})
 	authed.next(hub.TypeAssign)
@@ -237,6 +238,40 @@ func TestHubRefusals(t *testing.T) {
 	// Uploads need the token too.
 	resp2, body := e.post(t, file("a.png", pngImage(t, 4, 4, 1)))
 	requireError(t, resp2, body, http.StatusUnauthorized, server.CodeUnauthorized)
+}
+
+// TestHubTokenSubprotocol: the token in the subprotocol the gallery sends
+// it in (TokenSubprotocolPrefix), offered beside the protocol's own, which
+// the hub selects, lets a connection plan; a wrong one, or one not
+// base64url-encoded, only listens.
+func TestHubTokenSubprotocol(t *testing.T) {
+	e := setup(t, func(c *server.Config) { c.Token = "sekrit" })
+	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/ws"
+	for _, c := range []struct {
+		name, offer string
+		authed      bool
+	}{
+		{"token", hub.TokenSubprotocolPrefix + base64.RawURLEncoding.EncodeToString([]byte("sekrit")), true},
+		{"wrong token", hub.TokenSubprotocolPrefix + base64.RawURLEncoding.EncodeToString([]byte("sekrit!")), false},
+		{"not encoded", hub.TokenSubprotocolPrefix + "sekrit", false},
+		{"not base64url", hub.TokenSubprotocolPrefix + "sek!rit", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := websocket.Dialer{Subprotocols: []string{hub.Subprotocol, c.offer}}
+			ws, resp, err := d.Dial(u, nil)
+			require.NoError(t, err)
+			resp.Body.Close()
+			defer ws.Close()
+			assert.Equal(t, hub.Subprotocol, ws.Subprotocol())
+			wc := &wsClient{t: t, ws: ws}
+			wc.send(hub.Plan{Header: hdr(hub.TypePlan), ContentHash: strings.Repeat("c", 64), Bytes: 10, Width: 2, Height: 2})
+			if c.authed {
+				wc.next(hub.TypeAssign)
+			} else {
+				assert.Equal(t, "unauthorized", wc.next(hub.TypeError)["code"])
+			}
+		})
+	}
 }
 
 func (e *env) dialURL(t *testing.T, u string) *wsClient {

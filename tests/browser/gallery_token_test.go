@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -24,9 +25,21 @@ func TestGalleryToken(t *testing.T) {
 	fruits := filepath.Join(moduleRoot, "tracecore", "testdata", "images", "fruits.jpg")
 	building := filepath.Join(moduleRoot, "tracecore", "testdata", "images", "building.jpg")
 
+	// Record every WebSocket the page opens, to check below that the
+	// token never goes in a URL (access logs keep those).
+	_, err := chromedp.Call(step(t, ctx), page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.sockets = [];
+		const Native = window.WebSocket;
+		window.WebSocket = class extends Native {
+			constructor(url, protocols) { super(url, protocols); window.sockets.push(this); }
+		};`})
+	if err != nil {
+		t.Fatalf("record WebSockets: %v", err)
+	}
+
 	// No token: the hub refuses the plan; the gallery says so and opens
 	// Settings with the focus on the token field.
-	err := chromedp.Do(step(t, ctx),
+	err = chromedp.Do(step(t, ctx),
 		chromedp.Navigate(url+"/"),
 		voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent === 'online'`)),
 		chromedp.SetUploadFiles(chromedp.ID("files"), []string{fruits}),
@@ -134,6 +147,14 @@ func TestGalleryToken(t *testing.T) {
 	}
 	if n := text(t, ctx, `String(document.querySelectorAll('#outbox li').length)`); n != "0" {
 		t.Errorf("%s files in the outbox after an upload with the token", n)
+	}
+	// The hub took that plan from a connection whose URL holds no token:
+	// it went in the subprotocol, and the hub selected the protocol's own.
+	if urls := text(t, ctx, `window.sockets.map((s) => s.url).join(' ')`); urls == "" || strings.Contains(urls, "token") {
+		t.Errorf("the gallery's WebSocket URLs are %q: want some, none with the token", urls)
+	}
+	if p := text(t, ctx, `window.sockets.at(-1).protocol`); p != "svgtrace.v1" {
+		t.Errorf("the hub selected subprotocol %q, want svgtrace.v1", p)
 	}
 	screenshot(t, ctx, "gallery-token-saved")
 

@@ -17,13 +17,23 @@ let lastEventId = Number(localStorage.getItem('svgtrace.lastEventId') || 0);
 
 // A server started with --token refuses writes without it: uploads, alt
 // text and deletes (Authorization: Bearer) and the hub's plans and results
-// (/ws?token=, as a browser cannot set headers on a WebSocket). It is kept
+// (in a WebSocket subprotocol: see subprotocols). It is kept
 // in localStorage, not sessionStorage: this is the owner's own gallery, and
 // files left in the outbox sync after a reload or a restart of the browser,
 // when nobody may be there to type it again. Only script on this origin can
 // read it, and the page's CSP admits no script but its own.
 const tokenKey = 'svgtrace.token';
 let token = localStorage.getItem(tokenKey) || '';
+
+// subprotocols offers the hub its protocol and, with a token, the token in
+// the subprotocol docs/protocol.md names (svgtrace.token. and the UTF-8
+// bytes in unpadded base64url): a WebSocket cannot carry an Authorization
+// header, and a token in the URL would end up in access logs.
+function subprotocols() {
+  if (!token) return ['svgtrace.v1'];
+  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(token)));
+  return ['svgtrace.v1', 'svgtrace.token.' + b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')];
+}
 
 // authHeaders: a write's Authorization header; none without a token, so a
 // server without one sees the same requests as before.
@@ -107,8 +117,7 @@ function connect() {
   }
   const url = new URL('/ws', location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (token) url.search = 'token=' + encodeURIComponent(token);
-  ws = new WebSocket(url);
+  ws = new WebSocket(url, subprotocols());
   ws.onopen = () => {
     setStatus('online');
     ws.send(JSON.stringify({v: 1, type: 'hello', capabilities: {
