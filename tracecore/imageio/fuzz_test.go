@@ -63,10 +63,10 @@ func FuzzDecode(f *testing.F) {
 // FuzzDecodeTrace takes bytes the way an upload goes: DecodeReduced for a
 // small trace (maxSide 8, so a JPEG of 64 pixels or more on its longer side
 // is read at 1/8 scale, of 32–63 at 1/4 and of 16–31 at 1/2), then
-// TraceImage with the placeholder preset at that size.
-// Errors are typed, the image and the SVG have the header's size, and
-// nothing panics. Seeded with every file of testdata and small JPEGs in
-// every orientation.
+// TraceImage with the placeholder preset at that size. Errors are typed,
+// the image and the SVG have the header's size, EstimateDecode foresees
+// the scale, and nothing panics. Seeded with every file of testdata and
+// small JPEGs in every orientation.
 func FuzzDecodeTrace(f *testing.F) {
 	addTestdataSeeds(f)
 	big := image.NewNRGBA(image.Rect(0, 0, 80, 72))
@@ -88,7 +88,13 @@ func FuzzDecodeTrace(f *testing.F) {
 			return
 		}
 		require.LessOrEqual(t, int64(cfg.Width)*int64(cfg.Height), int64(fuzzMaxPixels))
-		if red, ok := img.(*tracecore.Reduced); ok {
+		// EstimateDecode foresees the scale, and reckons a cost in range.
+		est := imageio.EstimateDecode(data, cfg, opts.MaxSide)
+		require.Greater(t, est.BytesPerPixel, 0.0)
+		require.LessOrEqual(t, est.BytesPerPixel, 24.0)
+		red, reduced := img.(*tracecore.Reduced)
+		require.Equal(t, reduced, est.Scale < 8, "estimated scale %d", est.Scale)
+		if reduced {
 			require.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{red.Width, red.Height})
 			// The smallest scale n/8 whose longer side covers MaxSide
 			// (TestDecodeReducedScale pins the rule).
@@ -97,6 +103,7 @@ func FuzzDecodeTrace(f *testing.F) {
 				n *= 2
 			}
 			require.LessOrEqual(t, n, 4)
+			require.Equal(t, n, est.Scale)
 			require.Equal(t, image.Rect(0, 0, (cfg.Width*n+7)/8, (cfg.Height*n+7)/8), red.Image.Bounds())
 		} else {
 			require.Equal(t, image.Rect(0, 0, cfg.Width, cfg.Height), img.Bounds())

@@ -25,11 +25,14 @@
 //   - Bounded memory before decoding: the body is read through
 //     http.MaxBytesReader (MaxBytes, and a Content-Length above it is
 //     refused unread), and the image's header is read before any pixel is
-//     allocated. A JPEG that imageio decodes at 1/8 scale (the longer side
-//     at least 8×maxside, YCbCr or grey) may have up to MaxPixelsReduced
-//     pixels; every other image up to MaxPixels. The defaults keep one
-//     request under about 90 MB at worst, inside a Worker's 128 MB
-//     (docs/edge.md, "Limits").
+//     allocated. A JPEG that imageio decodes at reduced scale (the longer
+//     side at least 2×maxside, YCbCr or grey) may have up to
+//     MaxPixelsReduced pixels; every other image up to MaxPixels. Either
+//     way an image whose decoder holds more than 8 bytes a pixel
+//     (imageio.EstimateDecode) gets proportionally fewer, so no decode
+//     holds more than MaxPixels × 8 bytes. The defaults keep one request
+//     under about 90 MB at worst, inside a Worker's 128 MB (docs/edge.md,
+//     "Limits").
 //   - Bounded work: maxside must be 1 to MaxSide, so no trace runs on more
 //     than MaxSide² pixels, and a request's context cancels the trace when
 //     the caller goes away.

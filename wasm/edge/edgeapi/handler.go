@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image/color"
-	"image/jpeg"
 	"io"
 	"net/http"
 	"strconv"
@@ -23,16 +21,19 @@ const (
 	// megapixels, and the body stays in memory for the whole trace.
 	DefaultMaxBytes = 16 << 20
 	// DefaultMaxPixels bounds images decoded at full size: the decoder's
-	// raster is the memory that counts, up to 8 bytes a pixel (16-bit
-	// RGBA PNG; a progressive JPEG's coefficients are 7.5), so 8 MP is at
-	// most 64 MB, plus the 16 MiB body and the Go runtime: about 90 MB.
-	// It admits a 3264×2448 photo (8.0 MP) and anything smaller.
+	// raster is the memory that counts, up to 8 bytes a pixel (a 16-bit
+	// RGBA PNG, or a progressive 4:2:0 JPEG's samples and coefficients,
+	// 7.5), so 8 MP is at most 64 MB, plus the 16 MiB body and the Go
+	// runtime: about 90 MB. It admits a 3264×2448 photo (8.0 MP) and
+	// anything smaller; an image needing more a pixel gets fewer
+	// (budgetBytesPerPixel).
 	DefaultMaxPixels = 8_000_000
-	// DefaultMaxPixelsReduced bounds JPEGs imageio decodes at 1/8 scale
-	// from their DC coefficients: 1.5 bytes per 64 pixels, so 40 MP needs
-	// about 1 MB of raster beside the file itself. 40 MP admits every
-	// phone and most camera photos (24–36 MP); TestLimits pins that such
-	// a decode stays small.
+	// DefaultMaxPixelsReduced bounds JPEGs imageio decodes at reduced
+	// scale: at 1/8 from their DC coefficients, 1.5 bytes per 64 pixels
+	// for 4:2:0, so 40 MP needs about 1 MB of raster beside the file
+	// itself; at 1/4 and 1/2 the budget may bind first. 40 MP admits
+	// every phone and most camera photos (24–36 MP); TestLimits pins that
+	// such a decode stays small.
 	DefaultMaxPixelsReduced = 40_000_000
 	// DefaultMaxSide bounds the options' maxside: tracing cost grows
 	// with the traced bitmap, and 2048² (4 MP) traces in about a second
@@ -41,16 +42,18 @@ const (
 	DefaultMaxSide = 2048
 )
 
-// reducedScale is the factor of imageio.DecodeReduced's reduced JPEG
-// decode: a JPEG whose longer side is at least reducedScale×maxside is
-// decoded at 1/reducedScale (DecodeReduced's documentation).
-const reducedScale = 8
+// budgetBytesPerPixel turns MaxPixels into the memory budget of a decode:
+// MaxPixels × 8 bytes, what the format needing the most per pixel that
+// MaxPixels was sized for (a 16-bit RGBA PNG) holds. An image whose
+// decoder holds more a pixel (imageio.EstimateDecode: a progressive 4:4:4
+// JPEG at full size keeps 15 bytes) is admitted with fewer pixels.
+const budgetBytesPerPixel = 8
 
 // Config holds a Handler's limits; a zero field takes its default.
 type Config struct {
 	MaxBytes         int64 // request body bytes (DefaultMaxBytes)
 	MaxPixels        int64 // width×height decoded at full size (DefaultMaxPixels)
-	MaxPixelsReduced int64 // width×height of a JPEG decoded at 1/8 (DefaultMaxPixelsReduced)
+	MaxPixelsReduced int64 // width×height of a JPEG decoded at reduced scale (DefaultMaxPixelsReduced)
 	MaxSide          int   // largest maxside option (DefaultMaxSide)
 }
 
@@ -161,7 +164,8 @@ steps, fillstrategy, thresholds (comma-separated), opaque.
 Answer: format=svg (image/svg+xml, the default), format=datauri (text/plain)
 or format=json (the report: sizes, timings, svg, dataURI); or by Accept.
 
-Limits: %d bytes; %d pixels (%d for JPEGs decoded at 1/8 scale).
+Limits: %d bytes; %d pixels (%d for JPEGs decoded at reduced scale), fewer
+for images whose decoding needs more than 8 bytes a pixel.
 Errors: JSON {"error", "code"}, status 400, 405, 406, 413, 415 or 422.
 `, h.cfg.MaxSide, h.cfg.MaxBytes, h.cfg.MaxPixels, h.cfg.MaxPixelsReduced)
 }
@@ -204,7 +208,13 @@ func (h *Handler) serveTrace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return classify(err)
 	}
-	opts.MaxPixels = min(opts.MaxPixels, h.pixelLimit(body, cfg, opts.MaxSide))
+	limit, cost := h.pixelLimit(body, cfg, opts.MaxSide)
+	if px := int64(cfg.Width) * int64(cfg.Height); px > limit && limit < opts.MaxPixels {
+		return errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
+			"%d×%d is %d pixels, over the %d admitted for this image: decoded %s it needs %.3g bytes a pixel, and a decode here may hold %d MB",
+			cfg.Width, cfg.Height, px, limit, scaleName(cost.Scale), cost.BytesPerPixel, h.cfg.MaxPixels*budgetBytesPerPixel/1_000_000)
+	}
+	opts.MaxPixels = min(opts.MaxPixels, limit)
 	res, err := imageio.Trace(r.Context(), new(tracecore.Tracer), bytes.NewReader(body), opts)
 	if err != nil {
 		return classify(err)
@@ -212,21 +222,29 @@ func (h *Handler) serveTrace(w http.ResponseWriter, r *http.Request) error {
 	return writeResult(w, form, res)
 }
 
-// pixelLimit returns the most pixels the image whose header is cfg may
-// have: MaxPixelsReduced when imageio will decode it at 1/8 scale,
-// needing little memory; MaxPixels when it will be decoded at full size.
-func (h *Handler) pixelLimit(body []byte, cfg imageio.Config, maxSide int) int64 {
-	if cfg.Format != imageio.JPEG || maxSide <= 0 || max(cfg.Width, cfg.Height) < reducedScale*maxSide {
-		return h.cfg.MaxPixels
+// pixelLimit returns the most pixels the image in body, whose header is
+// cfg, may have for a trace of maxSide pixels, and what decoding it costs:
+// MaxPixelsReduced where imageio decodes it at reduced scale (a JPEG it
+// reads, at least twice maxSide), else MaxPixels, and in either case no
+// more than keep the decoder within the budget MaxPixels stands for
+// (budgetBytesPerPixel). So a progressive 4:4:4 JPEG decoded at full size
+// gets 4.3 MP of the default 8, and one decoded at 1/2 scale 24 MP.
+func (h *Handler) pixelLimit(body []byte, cfg imageio.Config, maxSide int) (int64, imageio.DecodeCost) {
+	cost := imageio.EstimateDecode(body, cfg, maxSide)
+	limit := h.cfg.MaxPixels
+	if cost.Scale < 8 {
+		limit = h.cfg.MaxPixelsReduced
 	}
-	// The reduced decoder reads Huffman-coded YCbCr and grey JPEGs; CMYK
-	// and RGB ones (and any it cannot read) fall back to a full decode at
-	// 4 bytes a pixel, so they get the full-size limit.
-	ic, err := jpeg.DecodeConfig(bytes.NewReader(body))
-	if err != nil || (ic.ColorModel != color.YCbCrModel && ic.ColorModel != color.GrayModel) {
-		return h.cfg.MaxPixels
+	budget := float64(h.cfg.MaxPixels * budgetBytesPerPixel)
+	return min(limit, int64(budget/cost.BytesPerPixel)), cost
+}
+
+// scaleName says at what scale an image is decoded, for error messages.
+func scaleName(n int) string {
+	if n >= 8 {
+		return "at full size"
 	}
-	return h.cfg.MaxPixelsReduced
+	return fmt.Sprintf("at 1/%d scale", 8/n)
 }
 
 // Answer formats.

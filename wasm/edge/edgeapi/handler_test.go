@@ -154,6 +154,35 @@ func pngHeader(w, h uint32) []byte {
 	return b
 }
 
+// jpegHeader returns the start of a JPEG with frame header sof (0xc0
+// baseline, 0xc2 progressive) of w×h pixels and three components, each
+// with the sampling byte hv: a quantisation table, Huffman tables, the
+// frame, a scan header and the end, no image data.
+func jpegHeader(sof byte, w, h uint16, hv byte) []byte {
+	b := []byte{0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00}
+	for range 64 {
+		b = append(b, 1)
+	}
+	// A DC and an AC Huffman table, each of one 1-bit code for symbol 0.
+	for _, class := range []byte{0x00, 0x10} {
+		b = append(b, 0xff, 0xc4, 0x00, 20, class, 1)
+		b = append(b, make([]byte, 15)...)
+		b = append(b, 0)
+	}
+	b = append(b, 0xff, sof, 0x00, 17, 8, byte(h>>8), byte(h), byte(w>>8), byte(w), 3)
+	for id := byte(1); id <= 3; id++ {
+		b = append(b, id, hv, 0)
+	}
+	// A scan header (imageio reads the header up to it): all of each
+	// block in a baseline frame, the DC first in a progressive one.
+	se := byte(63)
+	if sof == 0xc2 {
+		se = 0
+	}
+	b = append(b, 0xff, 0xda, 0x00, 12, 3, 1, 0, 2, 0, 3, 0, 0, se, 0)
+	return append(b, 0xff, 0xd9)
+}
+
 func encodePNG(t *testing.T, img image.Image) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -282,10 +311,11 @@ func TestUsage(t *testing.T) {
 	assert.Empty(t, rec.Body.String())
 }
 
-// TestLimits pins the reasoning behind the two pixel limits: a large
-// YCbCr or grey JPEG (imageio's 1/8 decode) is traced with little memory
-// beyond its file, and is allowed past MaxPixels; an image decoded at full
-// size is not.
+// TestLimits pins the reasoning behind the pixel limits: a large YCbCr or
+// grey JPEG that imageio decodes at reduced scale is traced with little
+// memory beyond its file, and is allowed past MaxPixels; an image decoded
+// at full size is not; and one whose decoder needs more than 8 bytes a
+// pixel (a progressive 4:4:4 JPEG at full size needs 15) gets fewer.
 func TestLimits(t *testing.T) {
 	// 4000×3000 is 12 MP, over MaxPixels (8 MP), under MaxPixelsReduced.
 	const w, h = 4000, 3000
@@ -314,12 +344,47 @@ func TestLimits(t *testing.T) {
 		alloc := after.TotalAlloc - before.TotalAlloc
 		assert.Less(t, alloc, uint64(8<<20), "allocated %d bytes", alloc)
 	})
-	t.Run("FullSizeOverLimit", func(t *testing.T) {
-		// maxside 1024: 4000 < 8×1024, so the JPEG would be decoded at full
-		// size, and 12 MP is over MaxPixels.
+	t.Run("HalfScale", func(t *testing.T) {
+		// maxside 1024: 4000 ≥ 2×1024, so the JPEG is decoded at 1/2 scale
+		// (3 MP of samples and coefficients), and 12 MP is admitted.
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
 		rec := serve(hd, http.MethodPost, "/trace?maxside=1024", bytes.NewReader(jpg), nil)
+		runtime.ReadMemStats(&after)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		alloc := after.TotalAlloc - before.TotalAlloc
+		assert.Less(t, alloc, uint64(24<<20), "allocated %d bytes", alloc)
+	})
+	t.Run("FullSizeOverLimit", func(t *testing.T) {
+		// maxside 2048: 4000 < 2×2048, so the JPEG would be decoded at full
+		// size, and 12 MP is over MaxPixels.
+		rec := serve(hd, http.MethodPost, "/trace?maxside=2048", bytes.NewReader(jpg), nil)
 		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
 		assert.Contains(t, rec.Body.String(), "too_many_pixels")
+	})
+	t.Run("Progressive444", func(t *testing.T) {
+		// 2400×2400 (5.8 MP) is under MaxPixels, but a progressive 4:4:4
+		// JPEG decoded at full size holds 15 bytes a pixel: the 64 MB
+		// budget admits 4.3 MP of it. A baseline one (3 bytes a pixel) is
+		// admitted, and found to hold no image data.
+		for _, c := range []struct {
+			sof  byte
+			code string
+			msg  string
+		}{
+			{0xc2, "too_many_pixels", "2400×2400 is 5760000 pixels, over the 4266666 admitted for this image: decoded at full size it needs 15 bytes a pixel, and a decode here may hold 64 MB"},
+			{0xc0, "corrupt_image", ""},
+		} {
+			rec := serve(hd, http.MethodPost, "/trace?maxside=2048", bytes.NewReader(jpegHeader(c.sof, 2400, 2400, 0x11)), nil)
+			assert.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+			assert.Contains(t, rec.Body.String(), c.code)
+			assert.Contains(t, rec.Body.String(), c.msg)
+		}
+		// At maxside 1024 it would be decoded at 1/2 scale, 2.6 bytes a
+		// pixel: admitted (and found empty).
+		rec := serve(hd, http.MethodPost, "/trace?maxside=1024", bytes.NewReader(jpegHeader(0xc2, 2400, 2400, 0x11)), nil)
+		assert.NotContains(t, rec.Body.String(), "too_many_pixels")
 	})
 	t.Run("PNGOverLimit", func(t *testing.T) {
 		rec := serve(hd, http.MethodPost, "/trace", bytes.NewReader(pngHeader(w, h)), nil)
