@@ -332,30 +332,29 @@ func TestLimits(t *testing.T) {
 	jpg := buf.Bytes()
 	hd := New(Config{})
 
-	t.Run("ReducedJPEG", func(t *testing.T) {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		rec := serve(hd, http.MethodPost, "/trace", bytes.NewReader(jpg), nil)
-		runtime.ReadMemStats(&after)
-		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		// A full decode would allocate the 12 MB raster; the reduced one
-		// about 190 KB, plus the body's copy and the trace's scratch.
-		alloc := after.TotalAlloc - before.TotalAlloc
-		assert.Less(t, alloc, uint64(8<<20), "allocated %d bytes", alloc)
-	})
-	t.Run("HalfScale", func(t *testing.T) {
-		// maxside 1024: 4000 ≥ 2×1024, so the JPEG is decoded at 1/2 scale
-		// (3 MP of samples and coefficients), and 12 MP is admitted.
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		rec := serve(hd, http.MethodPost, "/trace?maxside=1024", bytes.NewReader(jpg), nil)
-		runtime.ReadMemStats(&after)
-		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		alloc := after.TotalAlloc - before.TotalAlloc
-		assert.Less(t, alloc, uint64(24<<20), "allocated %d bytes", alloc)
-	})
+	// Decoded at reduced scale, 12 MP is admitted, and allocates little.
+	for _, c := range []struct {
+		name, query string
+		most        uint64
+	}{
+		// 4000 ≥ 8×400: 1/8 scale. A full decode would allocate the 12 MB
+		// raster; this one about 190 KB, plus the body's copy and the
+		// trace's scratch.
+		{"Eighth", "", 8 << 20},
+		// 4000 ≥ 2×1024: 1/2 scale, 3 MP of samples and coefficients.
+		{"Half", "?maxside=1024", 24 << 20},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			rec := serve(hd, http.MethodPost, "/trace"+c.query, bytes.NewReader(jpg), nil)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			alloc := after.TotalAlloc - before.TotalAlloc
+			assert.Less(t, alloc, c.most, "allocated %d bytes", alloc)
+		})
+	}
 	t.Run("FullSizeOverLimit", func(t *testing.T) {
 		// maxside 2048: 4000 < 2×2048, so the JPEG would be decoded at full
 		// size, and 12 MP is over MaxPixels.

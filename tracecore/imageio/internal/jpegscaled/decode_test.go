@@ -58,34 +58,9 @@ func smooth(x, y, w, h, k int) uint8 {
 // baseline 4:2:0 from every YCbCr subsample ratio and from RGBA, and
 // 1-component from grey, in sizes that are not whole MCUs.
 func TestDecodeStdlibEncoded(t *testing.T) {
-	ratios := map[string]image.YCbCrSubsampleRatio{
-		"444": image.YCbCrSubsampleRatio444, "422": image.YCbCrSubsampleRatio422,
-		"420": image.YCbCrSubsampleRatio420, "440": image.YCbCrSubsampleRatio440,
-		"411": image.YCbCrSubsampleRatio411, "410": image.YCbCrSubsampleRatio410,
-	}
 	for _, size := range []image.Point{{17, 9}, {1, 1}, {8, 8}, {100, 75}, {16, 16}, {33, 47}, {250, 3}} {
 		r := image.Rect(0, 0, size.X, size.Y)
-		sources := map[string]image.Image{}
-		g := image.NewGray(r)
-		rgba := image.NewRGBA(r)
-		for y := range size.Y {
-			for x := range size.X {
-				g.SetGray(x, y, color.Gray{smooth(x, y, size.X, size.Y, 0)})
-				rgba.Set(x, y, color.RGBA{smooth(x, y, size.X, size.Y, 0), smooth(x, y, size.X, size.Y, 1), smooth(x, y, size.X, size.Y, 2), 255})
-			}
-		}
-		sources["gray"], sources["rgba"] = g, rgba
-		for name, ratio := range ratios {
-			m := image.NewYCbCr(r, ratio)
-			for y := range size.Y {
-				for x := range size.X {
-					m.Y[m.YOffset(x, y)] = smooth(x, y, size.X, size.Y, 0)
-					m.Cb[m.COffset(x, y)] = smooth(x, y, size.X, size.Y, 1)
-					m.Cr[m.COffset(x, y)] = smooth(x, y, size.X, size.Y, 2)
-				}
-			}
-			sources["ycbcr"+name] = m
-		}
+		sources := smoothSources(size)
 		for name, src := range sources {
 			t.Run(name+"/"+r.Size().String(), func(t *testing.T) {
 				var buf bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"math"
 	"os"
@@ -142,4 +143,36 @@ func spliced(data []byte, off int, b ...byte) []byte {
 func name(s spec) string {
 	return fmt.Sprintf("%dx%d/%v/prog=%v/succ=%v/sep=%v/ri=%d/fill=%v/q16=%v/ac=%d",
 		s.w, s.h, s.sampling, s.progressive, s.successive, s.separate, s.restart, s.fill, s.quant16, s.acMax)
+}
+
+// smoothSources returns smooth pictures of the given size for image/jpeg's
+// encoder to write in each of its layouts: grey, RGBA, and YCbCr in every
+// subsample ratio (by name, "gray", "rgba", "ycbcr444", …).
+func smoothSources(size image.Point) map[string]image.Image {
+	r := image.Rect(0, 0, size.X, size.Y)
+	g := image.NewGray(r)
+	rgba := image.NewRGBA(r)
+	for y := range size.Y {
+		for x := range size.X {
+			g.SetGray(x, y, color.Gray{smooth(x, y, size.X, size.Y, 0)})
+			rgba.Set(x, y, color.RGBA{smooth(x, y, size.X, size.Y, 0), smooth(x, y, size.X, size.Y, 1), smooth(x, y, size.X, size.Y, 2), 255})
+		}
+	}
+	sources := map[string]image.Image{"gray": g, "rgba": rgba}
+	for name, ratio := range map[string]image.YCbCrSubsampleRatio{
+		"444": image.YCbCrSubsampleRatio444, "422": image.YCbCrSubsampleRatio422,
+		"420": image.YCbCrSubsampleRatio420, "440": image.YCbCrSubsampleRatio440,
+		"411": image.YCbCrSubsampleRatio411, "410": image.YCbCrSubsampleRatio410,
+	} {
+		m := image.NewYCbCr(r, ratio)
+		for y := range size.Y {
+			for x := range size.X {
+				m.Y[m.YOffset(x, y)] = smooth(x, y, size.X, size.Y, 0)
+				m.Cb[m.COffset(x, y)] = smooth(x, y, size.X, size.Y, 1)
+				m.Cr[m.COffset(x, y)] = smooth(x, y, size.X, size.Y, 2)
+			}
+		}
+		sources["ycbcr"+name] = m
+	}
+	return sources
 }

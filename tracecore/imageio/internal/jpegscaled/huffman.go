@@ -180,32 +180,15 @@ func (r *bitReader) dcDiff(t *huffTable) (int, bool) {
 	return r.dcDiffSlow(t)
 }
 
+// dcDiffSlow is dcDiff for what its fast table does not hold: a long code,
+// a large category, or too few bits left in acc.
 func (r *bitReader) dcDiffSlow(t *huffTable) (int, bool) {
-	if r.n < 32 { // enough for a 16-bit code and 15 value bits
-		r.fill()
-	}
-	e := t.lut[r.acc>>(64-lutBits)]
-	s, l := uint(e>>8), uint(e&0xff)
-	if l == 0 {
-		if s, l = t.slow(r.acc); l == 0 {
-			return 0, false
-		}
-	}
-	if s > 15 { // 11 is the most 8-bit samples need; allow what fits
+	sym, ok := r.symbol(t) // fills acc with the value bits too
+	if !ok || sym > 15 {   // 11 is the most 8-bit samples need; allow what fits
 		return 0, false
 	}
-	v := 0
-	if s > 0 {
-		// The value bits follow the code; a leading 0 bit marks a
-		// negative value, stored as v - (2^s - 1) (T.81 F.2.2.1, EXTEND).
-		v = int(r.acc << l >> (64 - s))
-		if v < 1<<(s-1) {
-			v -= 1<<s - 1
-		}
-	}
-	r.acc <<= l + s
-	r.n -= int(l + s)
-	return v, true
+	s := uint(sym)
+	return extend(r.receive(s), s), true
 }
 
 // skipAC decodes the AC coefficients of a block of a sequential scan from

@@ -3,7 +3,6 @@ package jpegscaled
 import (
 	"bytes"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"math"
 	"testing"
@@ -127,34 +126,9 @@ func TestDecodeScaledFiles(t *testing.T) {
 func TestDecodeScaledStdlibEncoded(t *testing.T) {
 	var worst boxStats // of every plane at both scales
 	defer func() { t.Logf("largest mean difference %.3f, largest difference %.1f", worst.mean, worst.worst) }()
-	ratios := map[string]image.YCbCrSubsampleRatio{
-		"444": image.YCbCrSubsampleRatio444, "422": image.YCbCrSubsampleRatio422,
-		"420": image.YCbCrSubsampleRatio420, "440": image.YCbCrSubsampleRatio440,
-		"411": image.YCbCrSubsampleRatio411, "410": image.YCbCrSubsampleRatio410,
-	}
 	for _, size := range []image.Point{{17, 9}, {1, 1}, {8, 8}, {100, 75}, {33, 47}, {250, 3}} {
 		r := image.Rect(0, 0, size.X, size.Y)
-		sources := map[string]image.Image{}
-		g := image.NewGray(r)
-		rgba := image.NewRGBA(r)
-		for y := range size.Y {
-			for x := range size.X {
-				g.SetGray(x, y, color.Gray{smooth(x, y, size.X, size.Y, 0)})
-				rgba.Set(x, y, color.RGBA{smooth(x, y, size.X, size.Y, 0), smooth(x, y, size.X, size.Y, 1), smooth(x, y, size.X, size.Y, 2), 255})
-			}
-		}
-		sources["gray"], sources["rgba"] = g, rgba
-		for name, ratio := range ratios {
-			m := image.NewYCbCr(r, ratio)
-			for y := range size.Y {
-				for x := range size.X {
-					m.Y[m.YOffset(x, y)] = smooth(x, y, size.X, size.Y, 0)
-					m.Cb[m.COffset(x, y)] = smooth(x, y, size.X, size.Y, 1)
-					m.Cr[m.COffset(x, y)] = smooth(x, y, size.X, size.Y, 2)
-				}
-			}
-			sources["ycbcr"+name] = m
-		}
+		sources := smoothSources(size)
 		for name, src := range sources {
 			t.Run(name+"/"+r.Size().String(), func(t *testing.T) {
 				var buf bytes.Buffer
