@@ -38,6 +38,18 @@ const (
 	// data.
 	maxFieldBytes = 64 << 10
 
+	// DefaultMaxDecodeBytes is what decoding the largest image MaxPixels
+	// admits by default holds at 8 bytes a pixel (a 16-bit RGBA PNG, the
+	// most any format but JPEG takes): 400 MB. A progressive 4:4:4 JPEG
+	// decoded at full size (15 bytes a pixel) may then have 26.7 MP; one
+	// decoded at reduced scale for a small trace, far more.
+	DefaultMaxDecodeBytes = tracecore.DefaultMaxPixels * 8
+
+	// maxEstimateHead bounds the bytes of an upload read to reckon its
+	// decode's memory: a JPEG's segments up to its first scan, which real
+	// files keep under a few MiB (imageio's own header limit is 16 MiB).
+	maxEstimateHead = 16 << 20
+
 	// DefaultListLimit is a page of GET /api/images without ?limit.
 	DefaultListLimit = 50
 )
@@ -54,6 +66,11 @@ type Config struct {
 	// MaxPixels caps each image's width×height, checked from its header
 	// (tracecore.DefaultMaxPixels when 0).
 	MaxPixels int64
+	// MaxDecodeBytes caps what decoding one image for its trace may hold
+	// in memory, as imageio.EstimateDecode reckons it from the header
+	// (DefaultMaxDecodeBytes when 0). It binds before MaxPixels only for
+	// JPEGs needing more than 8 bytes a pixel: progressive 4:4:4, CMYK.
+	MaxDecodeBytes int64
 	// WorkerToken, when set, lets workers on other machines fetch originals
 	// from GET /internal/originals/{hash} with "Authorization: Bearer
 	// TOKEN". When empty the endpoint does not exist.
@@ -107,6 +124,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxPixels <= 0 {
 		cfg.MaxPixels = tracecore.DefaultMaxPixels
+	}
+	if cfg.MaxDecodeBytes <= 0 {
+		cfg.MaxDecodeBytes = DefaultMaxDecodeBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

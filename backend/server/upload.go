@@ -27,6 +27,7 @@ type upload struct {
 	mime   string
 	width  int
 	height int
+	cfg    imageio.Config // the header, as DecodeConfig read it
 	// reservedID is the image id a hub plan reserved for this file ("" for
 	// none: a plain upload).
 	reservedID string
@@ -76,6 +77,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		if int64(u.width)*int64(u.height) > opts.MaxPixels {
 			reject(errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
 				"%s: %d×%d pixels is over the limit of %d", u.name, u.width, u.height, opts.MaxPixels))
+			return
+		}
+		if err := s.checkDecodeMemory(u, opts); err != nil {
+			reject(err)
 			return
 		}
 		if i < len(f.ids) {
@@ -285,7 +290,30 @@ func (s *Server) stage(p *multipart.Part) (*upload, error) {
 	}
 	u.mime = mimeTypes[cfg.Format]
 	u.width, u.height = cfg.Width, cfg.Height
+	u.cfg = cfg
 	return u, nil
+}
+
+// checkDecodeMemory refuses an upload whose decode for a trace of
+// opts.MaxSide would hold more than MaxDecodeBytes (imageio.EstimateDecode).
+// Only a JPEG can need more than 8 bytes a pixel, so only a JPEG that
+// could exceed the budget at the worst rate has its header read again.
+func (s *Server) checkDecodeMemory(u *upload, opts tracecore.Options) error {
+	px := int64(u.width) * int64(u.height)
+	if u.cfg.Format != imageio.JPEG || px*imageio.WorstBytesPerPixel <= s.cfg.MaxDecodeBytes {
+		return nil
+	}
+	head, err := io.ReadAll(io.LimitReader(u.staged.Reader(), maxEstimateHead))
+	if err != nil {
+		return fmt.Errorf("read header of %s: %w", u.name, err)
+	}
+	cost := imageio.EstimateDecode(head, u.cfg, opts.MaxSide)
+	if limit := int64(float64(s.cfg.MaxDecodeBytes) / cost.BytesPerPixel); px > limit {
+		return errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
+			"%s: %d×%d is %d pixels, over the %d admitted for it: decoded %s it needs %.3g bytes a pixel, and a decode may hold %d bytes (--max-decode-bytes)",
+			u.name, u.width, u.height, px, limit, cost.ScaleName(), cost.BytesPerPixel, s.cfg.MaxDecodeBytes)
+	}
+	return nil
 }
 
 // options returns the trace options for the upload: the placeholder preset

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -282,6 +283,14 @@ func TestUploadRejected(t *testing.T) {
 			status: http.StatusUnprocessableEntity, code: server.CodeTooManyPix,
 		},
 		{
+			// brushes.jpg (1365×1074, progressive 4:4:4) decoded at full
+			// size holds 15 bytes a pixel, 22 MB: over a 20 MB budget.
+			name:   "OverDecodeBudget",
+			cfg:    func(c *server.Config) { c.MaxDecodeBytes = 20 << 20 },
+			parts:  []part{file("brushes.jpg", brushesJPEG(t)), field("options", `{"maxside":0}`)},
+			status: http.StatusUnprocessableEntity, code: server.CodeTooManyPix,
+		},
+		{
 			name:   "SecondFileNotAnImage",
 			parts:  []part{file("a.png", good), file("b.png", text)},
 			status: http.StatusUnsupportedMediaType, code: server.CodeNotAnImage,
@@ -477,4 +486,26 @@ func TestUploadConcurrent(t *testing.T) {
 	assert.Equal(t, 1, e.events(t, store.EventImageAdded))
 	assert.Len(t, e.files(t), 1)
 	assert.Equal(t, `svgtrace_uploads_total{result="existing"} 19`, e.metric(t, `svgtrace_uploads_total{result="existing"}`))
+}
+
+// brushesJPEG returns tracecore's test photo brushes.jpg, a progressive
+// 4:4:4 JPEG of 1365×1074.
+func brushesJPEG(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../tracecore/testdata/images/brushes.jpg")
+	require.NoError(t, err)
+	return b
+}
+
+// TestUploadDecodeBudget: the decode budget counts the scale the trace
+// decodes at: the JPEG refused at full size (TestUploadRejected's
+// OverDecodeBudget) is taken for the placeholder, which decodes it at 1/2
+// scale in under 4 MB, and its refusal says why.
+func TestUploadDecodeBudget(t *testing.T) {
+	e := setup(t, func(c *server.Config) { c.MaxDecodeBytes = 20 << 20 })
+	resp, body := e.post(t, file("brushes.jpg", brushesJPEG(t)), field("options", `{"maxside":0}`))
+	requireError(t, resp, body, http.StatusUnprocessableEntity, server.CodeTooManyPix)
+	assert.Contains(t, string(body), `1365×1074 is 1466010 pixels, over the 1398101 admitted for it: decoded at full size it needs 15 bytes a pixel`)
+	img := e.upload(t, file("brushes.jpg", brushesJPEG(t)))[0]
+	assert.NotEmpty(t, img.ID)
 }

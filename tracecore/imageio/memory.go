@@ -1,6 +1,10 @@
 package imageio
 
-import "github.com/svgtrace/svgtrace/tracecore/imageio/internal/jpegscaled"
+import (
+	"fmt"
+
+	"github.com/svgtrace/svgtrace/tracecore/imageio/internal/jpegscaled"
+)
 
 // A DecodeCost is what DecodeReduced will hold in memory to decode an
 // image, beside its encoded bytes, as EstimateDecode reckons it.
@@ -26,11 +30,21 @@ const (
 	// convertedBytesPerPixel is the RGBA or CMYK image image/jpeg makes of
 	// a JPEG that is not grey or YCbCr, beside the planes it decoded.
 	convertedBytesPerPixel = 4
-	// worstBytesPerPixel is a progressive CMYK JPEG at full size, the most
-	// any decode here holds: 4 samples × (1 + 4) + 4. A JPEG whose frame
-	// header cannot be found is reckoned at it.
-	worstBytesPerPixel = 4*(1+progressiveBytesPerSample) + convertedBytesPerPixel
 )
+
+// WorstBytesPerPixel is the most any decode here holds a pixel, that of a
+// progressive CMYK JPEG at full size: 4 samples × (1 + 4) + 4. A JPEG
+// whose frame header cannot be found is reckoned at it.
+const WorstBytesPerPixel = 4*(1+progressiveBytesPerSample) + convertedBytesPerPixel
+
+// ScaleName says at what scale the image is decoded, for messages: "at
+// full size", "at 1/8 scale", "at 1/4 scale" or "at 1/2 scale".
+func (c DecodeCost) ScaleName() string {
+	if c.Scale >= 8 || c.Scale <= 0 {
+		return "at full size"
+	}
+	return fmt.Sprintf("at 1/%d scale", 8/c.Scale)
+}
 
 // EstimateDecode reckons what DecodeReduced will hold to decode data, an
 // image whose header is cfg (from DecodeConfig), for a trace of maxSide
@@ -56,7 +70,7 @@ func EstimateDecode(data []byte, cfg Config, maxSide int) DecodeCost {
 	}
 	f, ok := jpegFrame(data)
 	if !ok {
-		return DecodeCost{Scale: 8, BytesPerPixel: worstBytesPerPixel}
+		return DecodeCost{Scale: 8, BytesPerPixel: WorstBytesPerPixel}
 	}
 	supported := jpegscaled.Supported(data)
 	if n := jpegScale(max(cfg.Width, cfg.Height), maxSide); n > 0 && supported {

@@ -88,6 +88,7 @@ func (e *env) runServe(args []string) int {
 		workerNice    = fs.Int("worker-nice", defaultWorkerNice, "nice value of the worker processes (Linux), so requests get the CPU before traces")
 		maxUpload     = fs.Int64("max-upload-bytes", server.DefaultMaxUploadBytes, "largest original accepted, in bytes")
 		maxPixels     = fs.Int64("max-pixels", tracecore.DefaultMaxPixels, "largest width×height accepted")
+		maxDecode     = fs.Int64("max-decode-bytes", server.DefaultMaxDecodeBytes, "most memory decoding one image may hold, as reckoned from its header")
 		workerToken   = fs.String("worker-token", "", "token remote workers fetch originals with (empty: no remote fetching)")
 		adminPassword = fs.String("admin-password", "", "password of the job dashboard at /admin/jobs/ (empty: open)")
 		token         = fs.String("token", "", "bearer token required for writes (uploads, deletes, the hub's plans and results); required beyond loopback")
@@ -133,7 +134,7 @@ func (e *env) runServe(args []string) int {
 	}
 	if err := serve(ctx, log, e.getenv, serveConfig{
 		addr: *addr, workers: *workers, workerNice: *workerNice, db: dbf, log: logf,
-		server: server.Config{MaxUploadBytes: *maxUpload, MaxPixels: *maxPixels,
+		server: server.Config{MaxUploadBytes: *maxUpload, MaxPixels: *maxPixels, MaxDecodeBytes: *maxDecode,
 			WorkerToken: *workerToken, AdminPassword: *adminPassword, Token: *token,
 			AllowedOrigins: splitList(*origins), MaxConnsPerIP: *connsPerIP, TrustedProxies: trusted,
 			PlausibilityTolerance: *tolerance, Wasm: wasmFS,

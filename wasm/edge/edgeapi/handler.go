@@ -212,7 +212,7 @@ func (h *Handler) serveTrace(w http.ResponseWriter, r *http.Request) error {
 	if px := int64(cfg.Width) * int64(cfg.Height); px > limit && limit < opts.MaxPixels {
 		return errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
 			"%d×%d is %d pixels, over the %d admitted for this image: decoded %s it needs %.3g bytes a pixel, and a decode here may hold %d MB",
-			cfg.Width, cfg.Height, px, limit, scaleName(cost.Scale), cost.BytesPerPixel, h.cfg.MaxPixels*budgetBytesPerPixel/1_000_000)
+			cfg.Width, cfg.Height, px, limit, cost.ScaleName(), cost.BytesPerPixel, h.cfg.MaxPixels*budgetBytesPerPixel/1_000_000)
 	}
 	opts.MaxPixels = min(opts.MaxPixels, limit)
 	res, err := imageio.Trace(r.Context(), new(tracecore.Tracer), bytes.NewReader(body), opts)
@@ -237,14 +237,6 @@ func (h *Handler) pixelLimit(body []byte, cfg imageio.Config, maxSide int) (int6
 	}
 	budget := float64(h.cfg.MaxPixels * budgetBytesPerPixel)
 	return min(limit, int64(budget/cost.BytesPerPixel)), cost
-}
-
-// scaleName says at what scale an image is decoded, for error messages.
-func scaleName(n int) string {
-	if n >= 8 {
-		return "at full size"
-	}
-	return fmt.Sprintf("at 1/%d scale", 8/n)
 }
 
 // Answer formats.
