@@ -153,7 +153,7 @@ func DecodeReduced(r io.Reader, maxPixels int64, maxSide int) (image.Image, Conf
 		return decodeReplayed(rr, cfg, maxPixels)
 	}
 	limit := int64(cfg.Width)*int64(cfg.Height)*maxJPEGBytesPerPixel + maxHeaderBytes
-	data, err := io.ReadAll(io.LimitReader(rr, limit+1))
+	data, err := rr.readAll(limit + 1)
 	if err != nil {
 		return nil, cfg, rr.wrap(cfg.Format, err)
 	}
@@ -401,6 +401,24 @@ func (rr *rewindReader) note(err error) {
 
 // rewind goes back to the start of the input.
 func (rr *rewindReader) rewind() { rr.off = 0 }
+
+// readAll reads the rest of the input, at most n bytes. Where the input
+// says how much it holds (a *bytes.Reader's Len, as the edge and the wasm
+// module pass), the buffer is allocated once at that size: io.ReadAll's
+// growing copies of a 16 MiB JPEG would take as much again in garbage.
+func (rr *rewindReader) readAll(n int64) ([]byte, error) {
+	l, ok := rr.r.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(io.LimitReader(rr, n))
+	}
+	size := min(int64(len(rr.buf)-rr.off)+int64(l.Len()), n)
+	buf := make([]byte, size)
+	m, err := io.ReadFull(rr, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil // Len promised more than came: what came is the input
+	}
+	return buf[:m], err
+}
 
 // replay goes back to the start of the input for the last time.
 func (rr *rewindReader) replay() {

@@ -8,6 +8,8 @@ import (
 	"image/color"
 	"image/color/palette"
 	"image/gif"
+	"image/jpeg"
+	"io"
 	"os"
 	"testing"
 
@@ -380,6 +382,33 @@ func TestDecodeReducedScale(t *testing.T) {
 			require.True(t, ok, "%T", img)
 			assert.Equal(t, [2]int{cfg.Width, cfg.Height}, [2]int{red.Width, red.Height})
 			assert.Equal(t, image.Rectangle{Max: c.want}, red.Image.Bounds())
+		})
+	}
+}
+
+// TestDecodeReducedDataBound: a JPEG decoded at reduced scale is read
+// whole, but no more than 8 bytes a pixel beyond a 16 MiB header, whether
+// the input says its length (a *bytes.Reader, read into one buffer of that
+// size) or not; a JPEG that fits is read the same either way.
+func TestDecodeReducedDataBound(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64)), nil))
+	small := buf.Bytes()
+	over := append(append([]byte{}, small...), make([]byte, 64*64*8+16<<20)...)
+	for _, c := range []struct {
+		name string
+		in   func([]byte) io.Reader
+	}{
+		{"LenKnown", func(b []byte) io.Reader { return bytes.NewReader(b) }},
+		{"LenUnknown", func(b []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(b)} }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img, _, err := imageio.DecodeReduced(c.in(small), 0, 8) // 64 ≥ 8×8: 1/8 scale
+			require.NoError(t, err)
+			require.Equal(t, image.Rect(0, 0, 8, 8), img.(*tracecore.Reduced).Image.Bounds())
+			_, _, err = imageio.DecodeReduced(c.in(over), 0, 8)
+			require.ErrorIs(t, err, tracecore.ErrTooLarge)
+			require.ErrorContains(t, err, "more than 16809984 bytes of data for 64×64 pixels")
 		})
 	}
 }
