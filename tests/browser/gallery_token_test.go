@@ -4,9 +4,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -25,16 +26,29 @@ func TestGalleryToken(t *testing.T) {
 	fruits := filepath.Join(moduleRoot, "tracecore", "testdata", "images", "fruits.jpg")
 	building := filepath.Join(moduleRoot, "tracecore", "testdata", "images", "building.jpg")
 
-	// Record every WebSocket the page opens, to check below that the
-	// token never goes in a URL (access logs keep those).
-	_, err := chromedp.Call(step(t, ctx), page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		window.sockets = [];
-		const Native = window.WebSocket;
-		window.WebSocket = class extends Native {
-			constructor(url, protocols) { super(url, protocols); window.sockets.push(this); }
-		};`})
+	// Record every WebSocket the page opens (DevTools' network events),
+	// to check below that the token never goes in a URL (access logs keep
+	// those) and which subprotocol the hub selected.
+	var (
+		socketsMu             sync.Mutex
+		socketURLs, protocols []string
+	)
+	err := chromedp.Listen(ctx, func(ev any) {
+		socketsMu.Lock()
+		defer socketsMu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventWebSocketCreated:
+			socketURLs = append(socketURLs, ev.URL)
+		case *network.EventWebSocketHandshakeResponseReceived:
+			for k, v := range ev.Response.Headers {
+				if p, ok := v.(string); ok && strings.EqualFold(k, "Sec-WebSocket-Protocol") {
+					protocols = append(protocols, p)
+				}
+			}
+		}
+	})
 	if err != nil {
-		t.Fatalf("record WebSockets: %v", err)
+		t.Fatal(err)
 	}
 
 	// No token: the hub refuses the plan; the gallery says so and opens
@@ -83,7 +97,7 @@ func TestGalleryToken(t *testing.T) {
 		voidOf(chromedp.Poll[bool](`document.getElementById('status').textContent === 'online'`)),
 		voidOf(chromedp.Evaluate[bool](`window.notReloaded = true`)),
 	); err != nil {
-		t.Fatalf("open a second tab: %v", jsError(err))
+		t.Fatalf("open a second tab: %v (status %q)", jsError(err), text(t, other, `document.getElementById('status').textContent`))
 	}
 	if s := text(t, other, `document.getElementById('token-state').textContent`); strings.Contains(s, "is saved") {
 		t.Fatalf("the second tab says %q before any token was saved", s)
@@ -150,11 +164,14 @@ func TestGalleryToken(t *testing.T) {
 	}
 	// The hub took that plan from a connection whose URL holds no token:
 	// it went in the subprotocol, and the hub selected the protocol's own.
-	if urls := text(t, ctx, `window.sockets.map((s) => s.url).join(' ')`); urls == "" || strings.Contains(urls, "token") {
+	socketsMu.Lock()
+	urls, selected := strings.Join(socketURLs, " "), strings.Join(protocols, " ")
+	socketsMu.Unlock()
+	if urls == "" || strings.Contains(urls, "token") {
 		t.Errorf("the gallery's WebSocket URLs are %q: want some, none with the token", urls)
 	}
-	if p := text(t, ctx, `window.sockets.at(-1).protocol`); p != "svgtrace.v1" {
-		t.Errorf("the hub selected subprotocol %q, want svgtrace.v1", p)
+	if !strings.HasSuffix(selected, "svgtrace.v1") {
+		t.Errorf("the hub selected subprotocols %q, want svgtrace.v1 last", selected)
 	}
 	screenshot(t, ctx, "gallery-token-saved")
 
