@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"io/fs"
 	"strings"
 
 	"golang.org/x/image/bmp"
@@ -404,20 +405,48 @@ func (rr *rewindReader) rewind() { rr.off = 0 }
 
 // readAll reads the rest of the input, at most n bytes. Where the input
 // says how much it holds (a *bytes.Reader's Len, as the edge and the wasm
-// module pass), the buffer is allocated once at that size: io.ReadAll's
-// growing copies of a 16 MiB JPEG would take as much again in garbage.
+// module pass; a regular file's size, as the command line and the workers
+// pass), the buffer is allocated once at that size: io.ReadAll's growing
+// copies of a 16 MiB JPEG would take as much again in garbage. Anything
+// past the size given (a file that grew) is read on as io.ReadAll would.
 func (rr *rewindReader) readAll(n int64) ([]byte, error) {
-	l, ok := rr.r.(interface{ Len() int })
+	left, ok := inputLen(rr.r)
 	if !ok {
 		return io.ReadAll(io.LimitReader(rr, n))
 	}
-	size := min(int64(len(rr.buf)-rr.off)+int64(l.Len()), n)
-	buf := make([]byte, size)
+	buf := make([]byte, min(int64(len(rr.buf)-rr.off)+left, n))
 	m, err := io.ReadFull(rr, buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		err = nil // Len promised more than came: what came is the input
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:m], nil // less than promised: what came is the input
+	case err != nil:
+		return nil, err
 	}
-	return buf[:m], err
+	rest, err := io.ReadAll(io.LimitReader(rr, n-int64(m)))
+	return append(buf, rest...), err
+}
+
+// inputLen returns how many bytes r has left, if it can say without
+// reading them.
+func inputLen(r io.Reader) (int64, bool) {
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		return int64(r.Len()), true
+	case interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}:
+		fi, err := r.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0, false
+		}
+		off, err := r.Seek(0, io.SeekCurrent)
+		if err != nil || off > fi.Size() {
+			return 0, false
+		}
+		return fi.Size() - off, true
+	}
+	return 0, false
 }
 
 // replay goes back to the start of the input for the last time.

@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -386,10 +387,16 @@ func TestDecodeReducedScale(t *testing.T) {
 	}
 }
 
+// understated is a reader that says it holds half what it does.
+type understated struct{ *bytes.Reader }
+
+func (u understated) Len() int { return u.Reader.Len() / 2 }
+
 // TestDecodeReducedDataBound: a JPEG decoded at reduced scale is read
 // whole, but no more than 8 bytes a pixel beyond a 16 MiB header, whether
-// the input says its length (a *bytes.Reader, read into one buffer of that
-// size) or not; a JPEG that fits is read the same either way.
+// the input says its length (a *bytes.Reader or a file, read into one
+// buffer of that size), says too little, or says nothing; a JPEG that
+// fits is read the same every way.
 func TestDecodeReducedDataBound(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64)), nil))
@@ -401,6 +408,15 @@ func TestDecodeReducedDataBound(t *testing.T) {
 	}{
 		{"LenKnown", func(b []byte) io.Reader { return bytes.NewReader(b) }},
 		{"LenUnknown", func(b []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(b)} }},
+		{"LenUnderstated", func(b []byte) io.Reader { return understated{bytes.NewReader(b)} }},
+		{"File", func(b []byte) io.Reader {
+			name := filepath.Join(t.TempDir(), "in.jpg")
+			require.NoError(t, os.WriteFile(name, b, 0o644))
+			f, err := os.Open(name)
+			require.NoError(t, err)
+			t.Cleanup(func() { f.Close() })
+			return f
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			img, _, err := imageio.DecodeReduced(c.in(small), 0, 8) // 64 ≥ 8×8: 1/8 scale
