@@ -25,9 +25,7 @@ type upload struct {
 	name   string // the client's file name, for messages only
 	staged *originals.Staged
 	mime   string
-	width  int
-	height int
-	cfg    imageio.Config // the header, as DecodeConfig read it
+	cfg    imageio.Config // the header, as DecodeConfig read it: the displayed size
 	// reservedID is the image id a hub plan reserved for this file ("" for
 	// none: a plain upload).
 	reservedID string
@@ -74,9 +72,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, u := range f.ups {
-		if int64(u.width)*int64(u.height) > opts.MaxPixels {
+		if int64(u.cfg.Width)*int64(u.cfg.Height) > opts.MaxPixels {
 			reject(errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
-				"%s: %d×%d pixels is over the limit of %d", u.name, u.width, u.height, opts.MaxPixels))
+				"%s: %d×%d pixels is over the limit of %d", u.name, u.cfg.Width, u.cfg.Height, opts.MaxPixels))
 			return
 		}
 		if err := s.checkDecodeMemory(u, opts); err != nil {
@@ -289,7 +287,6 @@ func (s *Server) stage(p *multipart.Part) (*upload, error) {
 		return u, fmt.Errorf("read header of %s: %w", name, err)
 	}
 	u.mime = mimeTypes[cfg.Format]
-	u.width, u.height = cfg.Width, cfg.Height
 	u.cfg = cfg
 	return u, nil
 }
@@ -299,7 +296,7 @@ func (s *Server) stage(p *multipart.Part) (*upload, error) {
 // Only a JPEG can need more than 8 bytes a pixel, so only a JPEG that
 // could exceed the budget at the worst rate has its header read again.
 func (s *Server) checkDecodeMemory(u *upload, opts tracecore.Options) error {
-	px := int64(u.width) * int64(u.height)
+	px := int64(u.cfg.Width) * int64(u.cfg.Height)
 	if u.cfg.Format != imageio.JPEG || px*imageio.WorstBytesPerPixel <= s.cfg.MaxDecodeBytes {
 		return nil
 	}
@@ -308,10 +305,10 @@ func (s *Server) checkDecodeMemory(u *upload, opts tracecore.Options) error {
 		return fmt.Errorf("read header of %s: %w", u.name, err)
 	}
 	cost := imageio.EstimateDecode(head, u.cfg, opts.MaxSide)
-	if limit := int64(float64(s.cfg.MaxDecodeBytes) / cost.BytesPerPixel); px > limit {
+	if limit := cost.PixelsWithin(s.cfg.MaxDecodeBytes); px > limit {
 		return errorf(http.StatusUnprocessableEntity, CodeTooManyPix,
 			"%s: %d×%d is %d pixels, over the %d admitted for it: decoded %s it needs %.3g bytes a pixel, and a decode may hold %d bytes (--max-decode-bytes)",
-			u.name, u.width, u.height, px, limit, cost.ScaleName(), cost.BytesPerPixel, s.cfg.MaxDecodeBytes)
+			u.name, u.cfg.Width, u.cfg.Height, px, limit, cost.ScaleName(), cost.BytesPerPixel, s.cfg.MaxDecodeBytes)
 	}
 	return nil
 }
@@ -382,7 +379,7 @@ func (s *Server) store(ctx context.Context, f *form, key string) ([]store.Image,
 	}
 	for i, u := range f.ups {
 		img := store.Image{ContentHash: u.staged.Hash, OptionsKey: key, MIME: u.mime,
-			Bytes: u.staged.Size, Width: u.width, Height: u.height}
+			Bytes: u.staged.Size, Width: u.cfg.Width, Height: u.cfg.Height}
 		var runAt time.Time // the zero time: trace now
 		if u.reservedID != "" {
 			res, err := store.TakeReservation(ctx, tx, u.reservedID, now)

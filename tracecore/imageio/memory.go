@@ -37,6 +37,12 @@ const (
 // whose frame header cannot be found is reckoned at it.
 const WorstBytesPerPixel = 4*(1+progressiveBytesPerSample) + convertedBytesPerPixel
 
+// PixelsWithin returns the most pixels whose decode holds no more than
+// budget bytes at the cost's rate.
+func (c DecodeCost) PixelsWithin(budget int64) int64 {
+	return int64(float64(budget) / c.BytesPerPixel)
+}
+
 // ScaleName says at what scale the image is decoded, for messages: "at
 // full size", "at 1/8 scale", "at 1/4 scale" or "at 1/2 scale".
 func (c DecodeCost) ScaleName() string {
@@ -49,10 +55,9 @@ func (c DecodeCost) ScaleName() string {
 // EstimateDecode reckons what DecodeReduced will hold to decode data, an
 // image whose header is cfg (from DecodeConfig), for a trace of maxSide
 // pixels: the scale it decodes at, and its memory per pixel beside data.
-// A service with a memory budget can divide the budget by BytesPerPixel
-// to get the pixels it may admit (wasm/edge does): a pixel limit alone
-// admits a progressive 4:4:4 JPEG needing twice what a 4:2:0 one of the
-// same size needs.
+// A service with a memory budget admits PixelsWithin(budget) pixels
+// (wasm/edge and the server do): a pixel limit alone admits a progressive
+// 4:4:4 JPEG needing twice what a 4:2:0 one of the same size needs.
 //
 // The figures count the decoder's own allocations for the frame (planes
 // rounded up to whole blocks are not counted; they add a few percent at

@@ -235,8 +235,7 @@ func (h *Handler) pixelLimit(body []byte, cfg imageio.Config, maxSide int) (int6
 	if cost.Scale < 8 {
 		limit = h.cfg.MaxPixelsReduced
 	}
-	budget := float64(h.cfg.MaxPixels * budgetBytesPerPixel)
-	return min(limit, int64(budget/cost.BytesPerPixel)), cost
+	return min(limit, cost.PixelsWithin(h.cfg.MaxPixels*budgetBytesPerPixel)), cost
 }
 
 // Answer formats.
